@@ -1,0 +1,61 @@
+"""sla-ledger: exact, event-sourced SLA statements and service credits.
+
+Record services, contracts and evidence; close months; pay out credits::
+
+    from sla_ledger import open_ledger
+    ledger = open_ledger("sqlite:///sla-ledger.db")
+"""
+
+from sla_ledger.application import CreditEntry, ProbeReceipt, SlaLedger
+from sla_ledger.bootstrap import default_url, open_ledger
+from sla_ledger.clock import Clock, ManualClock, SystemClock
+from sla_ledger.domain.evidence import Probe
+from sla_ledger.domain.statement import (
+    AbsorbedFailure,
+    EventRef,
+    MaintenanceWindow,
+    Outage,
+    Statement,
+)
+from sla_ledger.domain.terms import Component, Contract, ContractLine, CreditTier, Instance, Service
+from sla_ledger.exceptions import (
+    ImportFailed,
+    InvalidEvidence,
+    InvalidTerms,
+    ProbeConflict,
+    SlaLedgerError,
+    StoreError,
+    UnknownReference,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AbsorbedFailure",
+    "Clock",
+    "Component",
+    "Contract",
+    "ContractLine",
+    "CreditEntry",
+    "CreditTier",
+    "EventRef",
+    "ImportFailed",
+    "Instance",
+    "InvalidEvidence",
+    "InvalidTerms",
+    "MaintenanceWindow",
+    "ManualClock",
+    "Outage",
+    "Probe",
+    "ProbeConflict",
+    "ProbeReceipt",
+    "Service",
+    "SlaLedger",
+    "SlaLedgerError",
+    "Statement",
+    "StoreError",
+    "SystemClock",
+    "UnknownReference",
+    "default_url",
+    "open_ledger",
+]

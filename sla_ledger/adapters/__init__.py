@@ -1,0 +1,1 @@
+"""Adapters: storage, file formats and wiring, pointing inward at the domain."""

@@ -1,0 +1,54 @@
+"""The store at scale: eventsourcing's PostgreSQL recorder plus the probe index."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore, PostgresFactory
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
+
+from sla_ledger.adapters.probe_index import TABLE, ProbeRow
+
+
+class PostgresLedgerRecorder(PostgresApplicationRecorder):
+    def __init__(
+        self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"
+    ) -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+        self.index_table = Identifier(datastore.schema, TABLE)
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {} (series bigint NOT NULL, at_us bigint NOT NULL, "
+                "ok smallint NOT NULL, latency_us bigint NOT NULL, PRIMARY KEY (series, at_us, ok))"
+            ).format(self.index_table)
+        )
+
+    def _insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        probe_rows: Sequence[ProbeRow] = kwargs.get("probe_rows", ())
+        if probe_rows:
+            # Same transaction as the batch event: a clash with a concurrent writer's
+            # probe aborts both, and the caller re-checks which probes are new.
+            curs.executemany(
+                SQL("INSERT INTO {} VALUES (%s, %s, %s, %s)").format(self.index_table), probe_rows
+            )
+        super()._insert_events(curs, stored_events, **kwargs)
+
+    def existing_probes(self, series: int, lo: int, hi: int) -> dict[tuple[int, int], int]:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                SQL(
+                    "SELECT at_us, ok, latency_us FROM {} WHERE series=%s AND at_us BETWEEN %s AND %s"
+                ).format(self.index_table),
+                (series, lo, hi),
+            )
+            return {(row["at_us"], row["ok"]): row["latency_us"] for row in curs.fetchall()}
+
+
+class PostgresLedgerFactory(PostgresFactory):
+    application_recorder_class = PostgresLedgerRecorder

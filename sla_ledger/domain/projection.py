@@ -1,0 +1,262 @@
+"""The ledger's state as a fold over its events, queryable as known at any instant."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from uuid import UUID
+
+from sla_ledger.domain import events as ev
+from sla_ledger.domain.evidence import FOREVER, EvidenceIndex, parse_probe_id
+from sla_ledger.domain.measure import Announcement
+from sla_ledger.domain.statement import EventRef, Statement
+from sla_ledger.domain.terms import Contract, Service
+from sla_ledger.domain.time import duration_us, to_us
+
+
+def ref(event: ev.DomainEvent) -> EventRef:
+    return EventRef(
+        type=type(event).__name__,
+        originator_id=event.originator_id,
+        originator_version=event.originator_version,
+        recorded_at=event.recorded_at,
+    )
+
+
+@dataclass
+class Touch:
+    """Evidence that bears on a service over ``[lo, hi)``, for restatements (R12)."""
+
+    position: int
+    recorded: int
+    lo: int
+    hi: int
+    ref: EventRef
+    correction: bool
+
+
+@dataclass
+class ContractHistory:
+    signed: Contract
+    signed_at: int
+    version: int = 1
+    amendments: list[tuple[int, str, Contract]] = field(default_factory=list)
+    termination: tuple[int, int] | None = None  # (recorded, ends_at)
+
+    def terms_for(self, month: str, known_at: int = FOREVER) -> Contract:
+        terms = self.signed
+        for recorded, effective, contract in self.amendments:
+            if recorded <= known_at and effective <= month:
+                terms = contract
+        return terms
+
+    def latest_terms(self, known_at: int = FOREVER) -> Contract:
+        known = [c for recorded, _, c in self.amendments if recorded <= known_at]
+        return known[-1] if known else self.signed
+
+    def ends_at(self, known_at: int = FOREVER) -> int:
+        if self.termination and self.termination[0] <= known_at:
+            return self.termination[1]
+        return FOREVER
+
+
+@dataclass
+class Incident:
+    services: tuple[str, ...]
+    start: int
+    declared_at: int
+    end: int | None
+    resolutions: list[tuple[int, int]] = field(default_factory=list)  # (recorded, end)
+    version: int = 1
+
+    def interval(self, known_at: int) -> tuple[int, int] | None:
+        if self.declared_at > known_at:
+            return None
+        end = self.end
+        for recorded, resolved in self.resolutions:
+            if recorded <= known_at:
+                end = resolved
+        return self.start, FOREVER if end is None else end
+
+
+@dataclass
+class MaintenanceHistory:
+    announcement_id: UUID
+    services: tuple[str, ...]
+    versions: list[tuple[int, int, int, bool]]  # (recorded, start, end, cancelled)
+
+    def as_known_at(self, known_at: int) -> Announcement | None:
+        known = [v for v in self.versions if v[0] <= known_at]
+        if not known:
+            return None
+        cancelled = any(v[3] for v in known)
+        schedules = [v for v in known if not v[3]]
+        recorded, start, end, _ = schedules[-1]
+        return Announcement(self.announcement_id, self.services, start, end, recorded, cancelled)
+
+
+@dataclass
+class StatementHistory:
+    stream_version: int = 0
+    versions: list[Statement] = field(default_factory=list)
+    credited: Decimal = Decimal(0)
+
+    def as_known_at(self, known_at: int = FOREVER) -> Statement | None:
+        known = [s for s in self.versions if to_us(s.known_at) <= known_at]
+        return known[-1] if known else None
+
+
+class LedgerState:
+    """Services, contracts, evidence and statements folded from the log in order."""
+
+    def __init__(self) -> None:
+        self.position = 0
+        self.services: dict[str, tuple[int, Service]] = {}
+        self.target_service: dict[str, str] = {}
+        self.contracts: dict[str, ContractHistory] = {}
+        self.incidents: dict[UUID, Incident] = {}
+        self.maintenance: dict[UUID, MaintenanceHistory] = {}
+        self.evidence = EvidenceIndex()
+        self.touches: dict[str, list[Touch]] = defaultdict(list)
+        self.statements: dict[tuple[str, str, str], StatementHistory] = defaultdict(
+            StatementHistory
+        )
+
+    def apply(self, event: ev.DomainEvent, position: int) -> None:
+        handler = getattr(self, "_on_" + type(event).__name__)
+        handler(event, position, to_us(event.recorded_at))
+        self.position = max(self.position, position)
+
+    def service_at(self, service_id: str, known_at: int = FOREVER) -> Service | None:
+        entry = self.services.get(service_id)
+        return entry[1] if entry and entry[0] <= known_at else None
+
+    def _touch(
+        self,
+        services: tuple[str, ...] | list[str],
+        event: ev.DomainEvent,
+        position: int,
+        lo: int,
+        hi: int,
+        correction: bool = False,
+    ) -> None:
+        recorded = to_us(event.recorded_at)
+        for service in services:
+            self.touches[service].append(Touch(position, recorded, lo, hi, ref(event), correction))
+
+    def _on_ServiceRegistered(
+        self, event: ev.ServiceRegistered, position: int, recorded: int
+    ) -> None:
+        service = event.service
+        self.services[service.service_id] = (recorded, service)
+        for target in service.targets():
+            self.target_service[target] = service.service_id
+
+    def _on_ProbesRecorded(self, event: ev.ProbesRecorded, position: int, recorded: int) -> None:
+        spans: dict[str, tuple[int, int]] = {}
+        for series in event.series:
+            self.evidence.add(
+                series.target, series.location, recorded, position, series.at, series.ok
+            )
+            service_id = self.target_service[series.target]
+            staleness = duration_us(self.services[service_id][1].effective_staleness)
+            lo, hi = spans.get(service_id, (series.at[0], series.at[-1]))
+            spans[service_id] = (min(lo, series.at[0]), max(hi, series.at[-1] + staleness))
+        for service_id, (lo, hi) in spans.items():
+            self._touch([service_id], event, position, lo, hi)
+
+    def _on_ProbesInvalidated(
+        self, event: ev.ProbesInvalidated, position: int, recorded: int
+    ) -> None:
+        for text in event.probe_ids:
+            target, location, at, ok = parse_probe_id(text)
+            self.evidence.invalidate(target, location, at, ok, recorded)
+            service_id = self.target_service[target]
+            staleness = duration_us(self.services[service_id][1].effective_staleness)
+            self._touch([service_id], event, position, at, at + staleness, correction=True)
+
+    def _on_IncidentDeclared(
+        self, event: ev.IncidentDeclared, position: int, recorded: int
+    ) -> None:
+        start = to_us(event.start)
+        end = to_us(event.end) if event.end else None
+        self.incidents[event.originator_id] = Incident(event.services, start, recorded, end)
+        self._touch(event.services, event, position, start, FOREVER if end is None else end)
+
+    def _on_IncidentResolved(
+        self, event: ev.IncidentResolved, position: int, recorded: int
+    ) -> None:
+        incident = self.incidents[event.originator_id]
+        end = to_us(event.end)
+        previous = incident.interval(recorded)
+        incident.resolutions.append((recorded, end))
+        incident.version = event.originator_version
+        lo = min(end, previous[1]) if previous else end
+        self._touch(incident.services, event, position, lo, FOREVER)
+
+    def _on_MaintenanceAnnounced(
+        self, event: ev.MaintenanceAnnounced, position: int, recorded: int
+    ) -> None:
+        start, end = to_us(event.start), to_us(event.end)
+        self.maintenance[event.originator_id] = MaintenanceHistory(
+            event.originator_id, event.services, [(recorded, start, end, False)]
+        )
+        self._touch(event.services, event, position, start, end)
+
+    def _on_MaintenanceRescheduled(
+        self, event: ev.MaintenanceRescheduled, position: int, recorded: int
+    ) -> None:
+        history = self.maintenance[event.originator_id]
+        _, old_start, old_end, _ = history.versions[-1]
+        start, end = to_us(event.start), to_us(event.end)
+        history.versions.append((recorded, start, end, False))
+        self._touch(history.services, event, position, min(start, old_start), max(end, old_end))
+
+    def _on_MaintenanceCancelled(
+        self, event: ev.MaintenanceCancelled, position: int, recorded: int
+    ) -> None:
+        history = self.maintenance[event.originator_id]
+        _, start, end, _ = history.versions[-1]
+        history.versions.append((recorded, start, end, True))
+        self._touch(history.services, event, position, start, end)
+
+    def _on_ContractSigned(self, event: ev.ContractSigned, position: int, recorded: int) -> None:
+        self.contracts[event.contract.contract_id] = ContractHistory(event.contract, recorded)
+
+    def _on_ContractAmended(self, event: ev.ContractAmended, position: int, recorded: int) -> None:
+        history = self.contracts[event.contract.contract_id]
+        history.amendments.append((recorded, event.effective_month, event.contract))
+        history.version = event.originator_version
+
+    def _on_ContractTerminationNoticed(
+        self, event: ev.ContractTerminationNoticed, position: int, recorded: int
+    ) -> None:
+        history = self.contracts[event.contract_id]
+        history.termination = (recorded, to_us(event.ends_at))
+        history.version = event.originator_version
+
+    def _statement(self, event: ev.StatementIssued | ev.StatementRestated) -> None:
+        s = event.statement
+        history = self.statements[(s.contract_id, s.line_id, s.month)]
+        history.versions.append(s)
+        history.stream_version = event.originator_version
+
+    def _on_StatementIssued(self, event: ev.StatementIssued, position: int, recorded: int) -> None:
+        self._statement(event)
+
+    def _on_StatementRestated(
+        self, event: ev.StatementRestated, position: int, recorded: int
+    ) -> None:
+        self._statement(event)
+
+    def _credit(self, event: ev.CreditIssued | ev.CreditAdjusted) -> None:
+        history = self.statements[(event.contract_id, event.line_id, event.month)]
+        history.credited += event.amount
+        history.stream_version = event.originator_version
+
+    def _on_CreditIssued(self, event: ev.CreditIssued, position: int, recorded: int) -> None:
+        self._credit(event)
+
+    def _on_CreditAdjusted(self, event: ev.CreditAdjusted, position: int, recorded: int) -> None:
+        self._credit(event)

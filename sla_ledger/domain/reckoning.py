@@ -1,0 +1,173 @@
+"""One statement from the ledger's state: R2-R10 for a contract line and month."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sla_ledger.domain import intervals as iv
+from sla_ledger.domain.evidence import FOREVER
+from sla_ledger.domain.measure import (
+    ServiceTimeline,
+    exclude_maintenance,
+    figures,
+    outage_cause,
+    service_timeline,
+    truncated_percent,
+)
+from sla_ledger.domain.money import round_half_up
+from sla_ledger.domain.projection import LedgerState
+from sla_ledger.domain.statement import (
+    AbsorbedFailure,
+    EventRef,
+    MaintenanceWindow,
+    Outage,
+    Statement,
+)
+from sla_ledger.domain.time import duration_us, from_us, month_bounds, to_us
+from sla_ledger.domain.timeline import DOWN, UNKNOWN, filter_blips, intervals_of
+from sla_ledger.exceptions import UnknownReference
+
+
+@dataclass
+class Reckoner:
+    """Computes statements from a state, sharing service timelines between lines."""
+
+    state: LedgerState
+    now: int
+    known_at: int = FOREVER
+    _timelines: dict[tuple[str, int, int], ServiceTimeline] = field(default_factory=dict)
+
+    def timeline(self, service_id: str, lo: int, hi: int) -> ServiceTimeline:
+        key = (service_id, lo, hi)
+        if key not in self._timelines:
+            service = self.state.service_at(service_id, self.known_at)
+            if service is None:
+                raise UnknownReference(f"unknown service {service_id!r}")
+            incidents = [
+                interval
+                for incident in self.state.incidents.values()
+                if service_id in incident.services
+                and (interval := incident.interval(self.known_at)) is not None
+            ]
+            evidence = self.state.evidence
+
+            def probes(target: str, location: str, start: int, stop: int) -> tuple[object, bytes]:
+                return evidence.probes(target, location, start, stop, self.known_at)
+
+            self._timelines[key] = service_timeline(service, probes, incidents, lo, hi)  # type: ignore[arg-type]
+        return self._timelines[key]
+
+    def statement(
+        self,
+        contract_id: str,
+        line_id: str,
+        month: str,
+        version: int = 1,
+        changed_by: tuple[EventRef, ...] = (),
+    ) -> Statement:
+        history = self.state.contracts.get(contract_id)
+        if history is None or history.signed_at > self.known_at:
+            raise UnknownReference(f"unknown contract {contract_id!r}")
+        terms = history.terms_for(month, self.known_at)
+        line = terms.line(line_id)
+        if line is None:
+            lines = ", ".join(repr(x.line_id) for x in terms.lines)
+            raise UnknownReference(
+                f"contract {contract_id!r} has no line {line_id!r} in {month}; its lines: {lines}"
+            )
+        start, end = month_bounds(month, terms.time_zone)
+        active = iv.clip(
+            [(start, end)],
+            max(start, to_us(terms.starts_at)),
+            min(end, history.ends_at(self.known_at)),
+        )
+        margin = duration_us(terms.min_downtime)
+        timeline = self.timeline(line.service, start - margin, end + margin)
+        filtered = filter_blips(timeline.changes, margin, timeline.hi)
+        down = iv.clip(intervals_of(filtered, DOWN, timeline.hi), start, end)
+        unknown = iv.clip(intervals_of(filtered, UNKNOWN, timeline.hi), start, end)
+        announcements = [
+            a
+            for h in self.state.maintenance.values()
+            if line.service in h.services and (a := h.as_known_at(self.known_at)) is not None
+        ]
+        excluded, decisions = exclude_maintenance(
+            announcements,
+            duration_us(terms.maintenance_notice),
+            duration_us(terms.maintenance_cap),
+            active,
+        )
+        result = figures(
+            line, (start, end), active, excluded, down, unknown, terms.unknown_counts_as
+        )
+        eligible = iv.subtract(active, excluded)
+        outages = [
+            Outage(
+                start=from_us(a),
+                end=from_us(b),
+                duration_us=b - a,
+                cause=outage_cause((a, b), timeline.incident_down),
+            )  # type: ignore[arg-type]
+            for a, b in iv.intersect(down, eligible)
+        ]
+        absorbed = [
+            AbsorbedFailure(
+                target=x.target, zone=x.zone, start=from_us(a), end=from_us(b), duration_us=b - a
+            )
+            for x in timeline.absorbed
+            for a, b in iv.clip([x.interval], start, end)
+        ]
+        maintenance = [
+            MaintenanceWindow(
+                announcement_id=d.announcement.announcement_id,
+                start=from_us(d.announcement.start),
+                end=from_us(d.announcement.end),
+                recorded_at=from_us(d.announcement.recorded_at),
+                lead_us=d.announcement.start - d.announcement.recorded_at,
+                status=d.status,
+                excluded_us=d.excluded,  # type: ignore[arg-type]
+            )
+            for d in decisions
+        ]
+        corrections = tuple(
+            t.ref
+            for t in self.state.touches.get(line.service, ())
+            if t.correction
+            and t.recorded <= self.known_at
+            and t.lo < end + margin
+            and t.hi > start - margin
+        )
+        return Statement(
+            contract_id=contract_id,
+            line_id=line_id,
+            service=line.service,
+            customer=terms.customer,
+            month=month,
+            version=version,
+            time_zone=terms.time_zone,
+            period_start=from_us(start),
+            period_end=from_us(end),
+            month_us=result.month_us,
+            active_us=result.active_us,
+            excluded_us=result.excluded_us,
+            eligible_us=result.eligible_us,
+            down_us=result.down_us,
+            unknown_us=result.unknown_us,
+            unavailable_us=result.unavailable_us,
+            unknown_counts_as=terms.unknown_counts_as,
+            availability=result.availability,
+            availability_percent=truncated_percent(result.availability),
+            target=line.target,
+            met=result.met,
+            credit_percent=result.credit_percent,
+            base=round_half_up(result.base, line.currency),
+            credit=result.credit,
+            currency=line.currency,
+            outages=tuple(outages),
+            absorbed_failures=tuple(absorbed),
+            maintenance=tuple(maintenance),
+            corrections=corrections,
+            changed_by=changed_by,
+            log_position=self.state.position,
+            known_at=from_us(min(self.known_at, self.now)),
+        )
