@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sla_ledger.domain import intervals as iv
 from sla_ledger.domain.evidence import FOREVER
@@ -105,14 +106,14 @@ class Reckoner:
             Outage(
                 start=from_us(a),
                 end=from_us(b),
-                duration_us=b - a,
+                duration=_td(b - a),
                 cause=outage_cause((a, b), timeline.incident_down),
             )  # type: ignore[arg-type]
             for a, b in iv.intersect(down, eligible)
         ]
         absorbed = [
             AbsorbedFailure(
-                target=x.target, zone=x.zone, start=from_us(a), end=from_us(b), duration_us=b - a
+                target=x.target, zone=x.zone, start=from_us(a), end=from_us(b), duration=_td(b - a)
             )
             for x in timeline.absorbed
             for a, b in iv.clip([x.interval], start, end)
@@ -123,9 +124,9 @@ class Reckoner:
                 start=from_us(d.announcement.start),
                 end=from_us(d.announcement.end),
                 recorded_at=from_us(d.announcement.recorded_at),
-                lead_us=d.announcement.start - d.announcement.recorded_at,
+                lead=_td(d.announcement.start - d.announcement.recorded_at),
                 status=d.status,
-                excluded_us=d.excluded,  # type: ignore[arg-type]
+                excluded=_td(d.excluded),  # type: ignore[arg-type]
             )
             for d in decisions
         ]
@@ -147,13 +148,13 @@ class Reckoner:
             time_zone=terms.time_zone,
             period_start=from_us(start),
             period_end=from_us(end),
-            month_us=result.month_us,
-            active_us=result.active_us,
-            excluded_us=result.excluded_us,
-            eligible_us=result.eligible_us,
-            down_us=result.down_us,
-            unknown_us=result.unknown_us,
-            unavailable_us=result.unavailable_us,
+            month_length=_td(result.month_us),
+            active=_td(result.active_us),
+            excluded=_td(result.excluded_us),
+            eligible=_td(result.eligible_us),
+            down=_td(result.down_us),
+            unknown=_td(result.unknown_us),
+            unavailable=_td(result.unavailable_us),
             unknown_counts_as=terms.unknown_counts_as,
             availability=result.availability,
             availability_percent=truncated_percent(result.availability),
@@ -171,3 +172,7 @@ class Reckoner:
             log_position=self.state.position,
             known_at=from_us(min(self.known_at, self.now)),
         )
+
+
+def _td(us: int) -> timedelta:
+    return timedelta(microseconds=us)

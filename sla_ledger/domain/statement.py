@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-from fractions import Fraction
+from datetime import timedelta
 from typing import Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
-from sla_ledger.domain.values import Exact, ExactFraction, Instant
+from sla_ledger.domain.values import Duration, Exact, ExactFraction, Instant
 
 
 class _Frozen(BaseModel):
@@ -30,7 +29,7 @@ class Outage(_Frozen):
 
     start: Instant
     end: Instant
-    duration_us: int
+    duration: Duration
     cause: Literal["probes", "incident", "probes and incident"]
 
 
@@ -41,7 +40,7 @@ class AbsorbedFailure(_Frozen):
     zone: str
     start: Instant
     end: Instant
-    duration_us: int
+    duration: Duration
 
 
 class MaintenanceWindow(_Frozen):
@@ -51,15 +50,15 @@ class MaintenanceWindow(_Frozen):
     start: Instant
     end: Instant
     recorded_at: Instant
-    lead_us: int
+    lead: Duration
     status: Literal["qualifying", "late", "cancelled"]
-    excluded_us: int
+    excluded: Duration
 
 
 class Statement(_Frozen):
     """The figures of one contract line for one month (R9, R10), with their evidence.
 
-    Durations are integer microseconds; ``availability`` is exact and
+    Durations are exact (whole microseconds); ``availability`` is exact and
     ``availability_percent`` is truncated to four places, never rounded up.
     """
 
@@ -72,13 +71,13 @@ class Statement(_Frozen):
     time_zone: str
     period_start: Instant
     period_end: Instant
-    month_us: int
-    active_us: int
-    excluded_us: int
-    eligible_us: int
-    down_us: int
-    unknown_us: int
-    unavailable_us: int
+    month_length: Duration
+    active: Duration
+    excluded: Duration
+    eligible: Duration
+    down: Duration
+    unknown: Duration
+    unavailable: Duration
     unknown_counts_as: str
     availability: ExactFraction
     availability_percent: str
@@ -96,14 +95,45 @@ class Statement(_Frozen):
     log_position: int
     known_at: Instant
 
-    def figures(self) -> tuple[int, int, int, int, int, Fraction, Decimal]:
+    def figures(self) -> tuple[object, ...]:
         """What a restatement compares: a change here is a change of the statement."""
         return (
-            self.active_us,
-            self.excluded_us,
-            self.eligible_us,
-            self.down_us,
-            self.unknown_us,
+            self.active,
+            self.excluded,
+            self.eligible,
+            self.down,
+            self.unknown,
             self.availability,
             self.credit,
         )
+
+    @property
+    def down_us(self) -> int:
+        return self.down // _US
+
+    @property
+    def unknown_us(self) -> int:
+        return self.unknown // _US
+
+    @property
+    def excluded_us(self) -> int:
+        return self.excluded // _US
+
+    @property
+    def eligible_us(self) -> int:
+        return self.eligible // _US
+
+    @property
+    def active_us(self) -> int:
+        return self.active // _US
+
+    @property
+    def month_us(self) -> int:
+        return self.month_length // _US
+
+    @property
+    def unavailable_us(self) -> int:
+        return self.unavailable // _US
+
+
+_US = timedelta(microseconds=1)
