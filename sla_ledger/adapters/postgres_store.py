@@ -34,8 +34,13 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
         if probe_rows:
             # Same transaction as the batch event: a clash with a concurrent writer's
             # probe aborts both, and the caller re-checks which probes are new.
-            curs.executemany(
-                SQL("INSERT INTO {} VALUES (%s, %s, %s, %s)").format(self.index_table), probe_rows
+            columns = [list(column) for column in zip(*probe_rows, strict=True)]
+            curs.execute(
+                SQL(
+                    "INSERT INTO {} SELECT * FROM unnest("
+                    "%s::bigint[], %s::bigint[], %s::smallint[], %s::bigint[])"
+                ).format(self.index_table),
+                columns,
             )
         super()._insert_events(curs, stored_events, **kwargs)
 

@@ -22,7 +22,9 @@ def group_probes(
     locations: dict[str, tuple[str, ...]] = {}
     for index, probe in enumerate(probes):
         try:
-            target, location, at, ok, *rest = probe  # type: ignore[misc]
+            if not isinstance(probe, tuple):
+                raise TypeError
+            target, location, at, ok, *rest = probe
         except (TypeError, ValueError):
             raise InvalidEvidence(
                 f"probe #{index} is {probe!r}: expected Probe(target, location, at, ok[, latency_us])"

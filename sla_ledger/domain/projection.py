@@ -169,12 +169,16 @@ class LedgerState:
     def _on_ProbesInvalidated(
         self, event: ev.ProbesInvalidated, position: int, recorded: int
     ) -> None:
+        spans: dict[str, tuple[int, int]] = {}
         for text in event.probe_ids:
             target, location, at, ok = parse_probe_id(text)
             self.evidence.invalidate(target, location, at, ok, recorded)
             service_id = self.target_service[target]
             staleness = duration_us(self.services[service_id][1].effective_staleness)
-            self._touch([service_id], event, position, at, at + staleness, correction=True)
+            lo, hi = spans.get(service_id, (at, at + staleness))
+            spans[service_id] = (min(lo, at), max(hi, at + staleness))
+        for service_id, (lo, hi) in spans.items():
+            self._touch([service_id], event, position, lo, hi, correction=True)
 
     def _on_IncidentDeclared(
         self, event: ev.IncidentDeclared, position: int, recorded: int
