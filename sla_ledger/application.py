@@ -6,11 +6,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 from uuid import UUID, uuid4
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import IntegrityError, Mapper, Transcoder
+from eventsourcing.persistence import IntegrityError, Mapper, Notification, Transcoder
 
 from sla_ledger.adapters.event_mapper import PydanticMapper
 from sla_ledger.adapters.probe_index import ProbeIndex, series_key
@@ -19,7 +19,7 @@ from sla_ledger.domain import events as ev
 from sla_ledger.domain.closing import close_due
 from sla_ledger.domain.evidence import FOREVER, Probe, parse_probe_id, probe_id
 from sla_ledger.domain.ingest import group_probes
-from sla_ledger.domain.projection import LedgerState
+from sla_ledger.domain.projection import ContractHistory, LedgerState, MaintenanceHistory
 from sla_ledger.domain.reckoning import Reckoner
 from sla_ledger.domain.statement import Statement
 from sla_ledger.domain.terms import Contract, Service
@@ -90,9 +90,12 @@ class SlaLedger(Application[UUID]):
         while True:
             page = self.recorder.select_notifications(start=state.position + 1, limit=PAGE)
             for notification in page:
-                state.apply(self.mapper.to_domain_event(notification), notification.id)
+                state.apply(self._decode(notification), notification.id)
             if len(page) < PAGE:
                 return state
+
+    def _decode(self, notification: Notification) -> ev.DomainEvent:
+        return cast(ev.DomainEvent, self.mapper.to_domain_event(notification))
 
     @property
     def position(self) -> int:
@@ -202,7 +205,7 @@ class SlaLedger(Application[UUID]):
                     f"line {line.line_id!r} names unknown service {line.service!r}"
                 )
 
-    def _contract(self, contract_id: str) -> Any:
+    def _contract(self, contract_id: str) -> ContractHistory:
         history = self.catch_up().contracts.get(contract_id)
         if history is None:
             raise UnknownReference(f"unknown contract {contract_id!r}")
@@ -233,7 +236,9 @@ class SlaLedger(Application[UUID]):
         self, groups: dict[tuple[str, str], dict[tuple[int, int], int]]
     ) -> tuple[ev.ProbesRecorded | None, list[tuple[int, int, int, int]], int]:
         recorder: ProbeIndex = self.recorder  # type: ignore[assignment]
-        series, rows, duplicates = [], [], 0
+        series: list[ev.ProbeSeries] = []
+        rows: list[tuple[int, int, int, int]] = []
+        duplicates = 0
         for (target, location), probes in groups.items():
             key = series_key(target, location)
             ordered = sorted(probes.items())
@@ -247,7 +252,8 @@ class SlaLedger(Application[UUID]):
                     duplicates += 1
                 else:
                     raise ProbeConflict(
-                        f"probe {probe_id(target, location, at, bool(ok))} was recorded with latency "
+                        f"probe {probe_id(target, location, at, bool(ok))} was recorded "
+                        "with latency "
                         f"{known} us and is now sent with {latency} us: record a correction instead"
                     )
             if not fresh:
@@ -354,7 +360,7 @@ class SlaLedger(Application[UUID]):
             )
         )
 
-    def _announcement(self, announcement_id: UUID) -> Any:
+    def _announcement(self, announcement_id: UUID) -> MaintenanceHistory:
         history = self.catch_up().maintenance.get(announcement_id)
         if history is None:
             raise UnknownReference(f"unknown maintenance announcement {announcement_id}")
@@ -382,7 +388,8 @@ class SlaLedger(Application[UUID]):
             return
         if end is None or to_us(_aware(end, "end")) <= to_us(start):
             raise InvalidEvidence(
-                f"window [{start.isoformat()}, {end.isoformat() if end else None}) is empty: end must be after start"
+                f"window [{start.isoformat()}, {end.isoformat() if end else None}) is empty: "
+                "end must be after start"
             )
 
     def _new_stream(self, cls: type[ev.DomainEvent], **fields: Any) -> UUID:
@@ -405,7 +412,7 @@ class SlaLedger(Application[UUID]):
         """
         state = self.catch_up()
         instant = to_us(_aware(now, "now") if now else self._now())
-        issued = []
+        issued: list[Statement] = []
         for decision in close_due(state, instant):
             try:
                 self._save(*decision.events)
@@ -430,7 +437,7 @@ class SlaLedger(Application[UUID]):
     def compute_statement(
         self, contract_id: str, line_id: str, month: str, as_known_at: datetime | None = None
     ) -> Statement:
-        """The figures from the evidence known at ``as_known_at`` (default: all), without issuing."""
+        """Figures from the evidence known at ``as_known_at`` (default: all), not issued."""
         parse_month(month)
         state = self.catch_up()
         return Reckoner(state, to_us(self._now()), _known(as_known_at)).statement(
@@ -458,7 +465,8 @@ class SlaLedger(Application[UUID]):
         )
         entries = []
         for notification in page:
-            event = self.mapper.to_domain_event(notification)
+            event = self._decode(notification)
+            assert isinstance(event, ev.CreditIssued | ev.CreditAdjusted)
             entries.append(
                 CreditEntry(
                     position=notification.id,
@@ -491,7 +499,7 @@ class _NoTranscoder(Transcoder):
         raise NotImplementedError  # abstract: never called
 
 
-def _aware(instant: datetime, what: str) -> datetime:
+def _aware(instant: object, what: str) -> datetime:
     if not isinstance(instant, datetime) or not is_aware(instant):
         raise InvalidEvidence(f"{what} {instant!r} must be a timezone-aware datetime")
     return instant
@@ -501,7 +509,7 @@ def _known(instant: datetime | None) -> int:
     return FOREVER if instant is None else to_us(_aware(instant, "as_known_at"))
 
 
-def _text(value: str, what: str) -> str:
+def _text(value: object, what: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidEvidence(f"{what} {value!r} must be a non-empty text")
     return value

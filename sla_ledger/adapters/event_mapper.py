@@ -53,5 +53,6 @@ def decode(
         return cls.model_validate_json(state)
     except Exception as error:
         raise MapperDeserialisationError(
-            f"cannot decode stored event {topic!r} of stream {originator_id} version {version}: {error}"
+            f"cannot decode stored event {topic!r} of stream {originator_id} "
+            f"version {version}: {error}"
         ) from error

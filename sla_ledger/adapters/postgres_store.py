@@ -48,7 +48,8 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(
                 SQL(
-                    "SELECT at_us, ok, latency_us FROM {} WHERE series=%s AND at_us BETWEEN %s AND %s"
+                    "SELECT at_us, ok, latency_us FROM {} "
+                    "WHERE series=%s AND at_us BETWEEN %s AND %s"
                 ).format(self.index_table),
                 (series, lo, hi),
             )

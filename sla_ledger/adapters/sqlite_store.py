@@ -16,7 +16,8 @@ class SqliteLedgerRecorder(SQLiteApplicationRecorder):
         return [
             *super().construct_create_table_statements(),
             f"CREATE TABLE IF NOT EXISTS {TABLE} (series INTEGER NOT NULL, at_us INTEGER NOT NULL, "
-            "ok INTEGER NOT NULL, latency_us INTEGER NOT NULL, PRIMARY KEY (series, at_us, ok)) WITHOUT ROWID",
+            "ok INTEGER NOT NULL, latency_us INTEGER NOT NULL, "
+            "PRIMARY KEY (series, at_us, ok)) WITHOUT ROWID",
         ]
 
     def _insert_events(
@@ -31,7 +32,8 @@ class SqliteLedgerRecorder(SQLiteApplicationRecorder):
     def existing_probes(self, series: int, lo: int, hi: int) -> dict[tuple[int, int], int]:
         with self.datastore.transaction(commit=False) as c:
             c.execute(
-                f"SELECT at_us, ok, latency_us FROM {TABLE} WHERE series=? AND at_us BETWEEN ? AND ?",
+                f"SELECT at_us, ok, latency_us FROM {TABLE} "
+                "WHERE series=? AND at_us BETWEEN ? AND ?",
                 (series, lo, hi),
             )
             return {(row[0], row[1]): row[2] for row in c.fetchall()}

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
+from uuid import UUID
 
 from sla_ledger.domain import events as ev
-from sla_ledger.domain.evidence import FOREVER
 from sla_ledger.domain.projection import ContractHistory, LedgerState
 from sla_ledger.domain.reckoning import Reckoner
 from sla_ledger.domain.statement import EventRef, Statement
@@ -30,7 +31,8 @@ def due_months(history: ContractHistory, now: int) -> list[str]:
     """Months of a contract whose end plus grace has passed and that it was active in (R11)."""
     first = month_of(to_us(history.signed.starts_at), history.signed.time_zone)
     ends = history.ends_at()
-    months, month = [], first
+    months: list[str] = []
+    month = first
     while True:
         terms = history.terms_for(month)
         start, end = month_bounds(month, terms.time_zone)
@@ -121,23 +123,20 @@ def _new_evidence(
 
 def _credit(
     cls: type[ev.CreditIssued] | type[ev.CreditAdjusted],
-    stream: object,
+    stream: UUID,
     version: int,
     recorded_at: datetime,
     statement: Statement,
-    amount: object,
+    amount: Decimal,
 ) -> ev.DomainEvent:
     return cls(
         originator_id=stream,
         originator_version=version,
-        recorded_at=recorded_at,  # type: ignore[arg-type]
+        recorded_at=recorded_at,
         contract_id=statement.contract_id,
         line_id=statement.line_id,
         month=statement.month,
         statement_version=statement.version,
         amount=amount,
-        currency=statement.currency,  # type: ignore[arg-type]
+        currency=statement.currency,
     )
-
-
-__all__ = ["FOREVER", "Decision", "close_due", "due_months"]

@@ -27,7 +27,8 @@ def group_probes(
             target, location, at, ok, *rest = probe
         except (TypeError, ValueError):
             raise InvalidEvidence(
-                f"probe #{index} is {probe!r}: expected Probe(target, location, at, ok[, latency_us])"
+                f"probe #{index} is {probe!r}: "
+                "expected Probe(target, location, at, ok[, latency_us])"
             ) from None
         allowed = locations.get(target)
         if allowed is None:
@@ -46,7 +47,8 @@ def group_probes(
             latency = -1
         elif type(latency) is not int or latency < 0 or len(rest) > 1:
             raise InvalidEvidence(
-                f"probe #{index}: latency_us {latency!r} must be a non-negative int of microseconds or None"
+                f"probe #{index}: latency_us {latency!r} must be None or "
+                "a non-negative int of microseconds"
             )
         at_us = (at - EPOCH) // ONE_US
         rows = groups.get((target, location))
@@ -55,14 +57,15 @@ def group_probes(
         key = (at_us, 1 if ok else 0)
         if rows.setdefault(key, latency) != latency:
             raise ProbeConflict(
-                f"probe #{index} {probe_id(target, location, at_us, ok)} appears twice in the batch "
+                f"probe #{index} {probe_id(target, location, at_us, ok)} "
+                "appears twice in the batch "
                 f"with latencies {rows[key]} and {latency} us"
             )
     return groups
 
 
 def _locations_of(
-    target: str, target_service: Mapping[str, str], services: Mapping[str, Service], index: int
+    target: object, target_service: Mapping[str, str], services: Mapping[str, Service], index: int
 ) -> tuple[str, ...]:
     service = target_service.get(target) if isinstance(target, str) else None
     if service is None:

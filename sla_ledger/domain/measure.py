@@ -10,6 +10,7 @@ from uuid import UUID
 
 from sla_ledger.domain import intervals as iv
 from sla_ledger.domain.money import round_half_up
+from sla_ledger.domain.statement import Cause, MaintenanceStatus
 from sla_ledger.domain.terms import ContractLine, Service, instance_target
 from sla_ledger.domain.time import duration_us
 from sla_ledger.domain.timeline import (
@@ -102,7 +103,7 @@ class Announcement:
 @dataclass(frozen=True)
 class MaintenanceDecision:
     announcement: Announcement
-    status: str
+    status: MaintenanceStatus
     excluded: int
 
 
@@ -122,7 +123,7 @@ def exclude_maintenance(
     return excluded, decisions
 
 
-def _status(announcement: Announcement, notice_us: int) -> str:
+def _status(announcement: Announcement, notice_us: int) -> MaintenanceStatus:
     if announcement.cancelled:
         return "cancelled"
     return "qualifying" if announcement.recorded_at <= announcement.start - notice_us else "late"
@@ -203,7 +204,7 @@ def truncated_percent(availability: Fraction, places: int = 4) -> str:
     return str(Decimal(units).scaleb(-places).quantize(Decimal(1).scaleb(-places)))
 
 
-def outage_cause(outage: iv.Interval, incident_down: list[iv.Interval]) -> str:
+def outage_cause(outage: iv.Interval, incident_down: list[iv.Interval]) -> Cause:
     """Whether probes, a declared incident (R5), or both put the service down."""
     by_incident = iv.total(iv.clip(incident_down, *outage))
     if by_incident == outage[1] - outage[0]:

@@ -108,7 +108,7 @@ class Reckoner:
                 end=from_us(b),
                 duration=_td(b - a),
                 cause=outage_cause((a, b), timeline.incident_down),
-            )  # type: ignore[arg-type]
+            )
             for a, b in iv.intersect(down, eligible)
         ]
         absorbed = [
@@ -126,7 +126,7 @@ class Reckoner:
                 recorded_at=from_us(d.announcement.recorded_at),
                 lead=_td(d.announcement.start - d.announcement.recorded_at),
                 status=d.status,
-                excluded=_td(d.excluded),  # type: ignore[arg-type]
+                excluded=_td(d.excluded),
             )
             for d in decisions
         ]

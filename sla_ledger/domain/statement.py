@@ -15,6 +15,10 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+Cause = Literal["probes", "incident", "probes and incident"]
+MaintenanceStatus = Literal["qualifying", "late", "cancelled"]
+
+
 class EventRef(_Frozen):
     """Names one recorded event, stably across stores."""
 
@@ -30,7 +34,7 @@ class Outage(_Frozen):
     start: Instant
     end: Instant
     duration: Duration
-    cause: Literal["probes", "incident", "probes and incident"]
+    cause: Cause
 
 
 class AbsorbedFailure(_Frozen):
@@ -51,7 +55,7 @@ class MaintenanceWindow(_Frozen):
     end: Instant
     recorded_at: Instant
     lead: Duration
-    status: Literal["qualifying", "late", "cancelled"]
+    status: MaintenanceStatus
     excluded: Duration
 
 
