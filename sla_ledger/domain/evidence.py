@@ -115,6 +115,20 @@ class EvidenceIndex:
                 index += 1
         return False
 
+    def first_down_recorded(
+        self, target: str, location: str, lo: int, hi: int, known_at: int = FOREVER
+    ) -> int | None:
+        """The earliest recording time of a down probe in ``[lo, hi)``, if any."""
+        series = self.series.get((target, location))
+        best: int | None = None
+        for chunk in series.chunks if series else ():
+            if chunk.recorded > known_at or (best is not None and chunk.recorded >= best):
+                continue
+            start, stop = bisect_left(chunk.ats, lo), bisect_left(chunk.ats, hi)
+            if 0 in chunk.oks[start:stop]:
+                best = chunk.recorded
+        return best
+
     def probes(
         self, target: str, location: str, lo: int, hi: int, known_at: int = FOREVER
     ) -> tuple[array[int], bytes]:

@@ -58,6 +58,40 @@ class Reckoner:
             self._timelines[key] = service_timeline(service, probes, incidents, lo, hi)  # type: ignore[arg-type]
         return self._timelines[key]
 
+    def _outage(self, service_id: str, start: int, end: int, timeline: ServiceTimeline) -> Outage:
+        detected = self._detected(service_id, start, end)
+        return Outage(
+            start=from_us(start),
+            end=from_us(end),
+            duration=_td(end - start),
+            cause=outage_cause((start, end), timeline.incident_down),
+            detected_at=None if detected is None else from_us(detected),
+            detection_latency=None if detected is None else _td(detected - start),
+        )
+
+    def _detected(self, service_id: str, start: int, end: int) -> int | None:
+        """When evidence of an outage was first recorded: a down probe or an incident."""
+        service = self.state.service_at(service_id, self.known_at)
+        assert service is not None
+        staleness = duration_us(service.effective_staleness)
+        times = [
+            self.state.evidence.first_down_recorded(
+                target, location, start - staleness, end, self.known_at
+            )
+            for target in service.targets()
+            for location in service.locations
+        ]
+        times += [
+            incident.declared_at
+            for incident in self.state.incidents.values()
+            if service_id in incident.services
+            and (interval := incident.interval(self.known_at))
+            and interval[0] < end
+            and interval[1] > start
+        ]
+        known = [t for t in times if t is not None]
+        return min(known) if known else None
+
     def statement(
         self,
         contract_id: str,
@@ -103,13 +137,7 @@ class Reckoner:
         )
         eligible = iv.subtract(active, excluded)
         outages = [
-            Outage(
-                start=from_us(a),
-                end=from_us(b),
-                duration=_td(b - a),
-                cause=outage_cause((a, b), timeline.incident_down),
-            )
-            for a, b in iv.intersect(down, eligible)
+            self._outage(line.service, a, b, timeline) for a, b in iv.intersect(down, eligible)
         ]
         absorbed = [
             AbsorbedFailure(

@@ -35,6 +35,10 @@ class Outage(_Frozen):
     end: Instant
     duration: Duration
     cause: Cause
+    detected_at: Instant | None = None
+    """When the ledger first recorded evidence of it: a down probe or the incident."""
+    detection_latency: Duration | None = None
+    """``detected_at`` minus the outage's start."""
 
 
 class AbsorbedFailure(_Frozen):

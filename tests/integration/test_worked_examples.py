@@ -125,3 +125,16 @@ def test_a_line_active_from_16_april_has_half_the_monthly_fee_as_its_base():
     assert st.active == timedelta(days=15) and st.base == Decimal("500.00")
     # 8 h of 360 h down: 97.77 % -> 25 % of 500.00
     assert st.credit_percent == 25 and st.credit == Decimal("125.00")
+
+
+def test_each_outage_shows_when_the_ledger_first_learned_of_it():
+    ledger, clock = new_ledger("memory://")
+    ledger.register_service(api_service())
+    ledger.sign_contract(contract())
+    outage = (at(10, 12), at(10, 12, 45))
+    clock.set(at(10, 12, 7))  # monitoring delivers the outage's first probes 7 minutes late
+    ledger.record_probes(probes(APRIL, at(10, 12, 5), down=[outage]))
+    clock.set(at(20))
+    ledger.record_probes(probes(at(10, 12, 5), MAY, down=[outage]))
+    [o] = closed(ledger, clock).outages
+    assert (o.detected_at, o.detection_latency) == (at(10, 12, 7), timedelta(minutes=7))
