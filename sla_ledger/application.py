@@ -10,10 +10,10 @@ from typing import Any, cast
 from uuid import UUID, uuid4
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import IntegrityError, Mapper, Notification, Transcoder
+from eventsourcing.persistence import IntegrityError, Mapper, Notification, StoredEvent, Transcoder
 
 from sla_ledger.adapters.event_mapper import PydanticMapper
-from sla_ledger.adapters.probe_index import ProbeIndex, series_key
+from sla_ledger.adapters.probe_index import ProbeIndex, ProbeRow, series_key
 from sla_ledger.clock import Clock, SystemClock
 from sla_ledger.domain import events as ev
 from sla_ledger.domain.closing import close_due
@@ -23,7 +23,15 @@ from sla_ledger.domain.projection import ContractHistory, LedgerState, Maintenan
 from sla_ledger.domain.reckoning import Reckoner
 from sla_ledger.domain.statement import Statement
 from sla_ledger.domain.terms import Contract, Service
-from sla_ledger.domain.time import duration_us, is_aware, month_of, next_month, parse_month, to_us
+from sla_ledger.domain.time import (
+    duration_us,
+    from_us,
+    is_aware,
+    month_of,
+    next_month,
+    parse_month,
+    to_us,
+)
 from sla_ledger.exceptions import (
     InvalidEvidence,
     InvalidTerms,
@@ -103,11 +111,32 @@ class SlaLedger(Application[UUID]):
         return self.catch_up().position
 
     def _now(self) -> datetime:
-        return self.clock.now()
+        """Knowledge time: the clock, but never before what the log already holds (R14)."""
+        now = self.clock.now()
+        last = self._state.last_recorded
+        return now if to_us(now) >= last else from_us(last)
 
     def _save(self, *events: ev.DomainEvent, **kwargs: Any) -> None:
         self.save(*events, **kwargs)
         self.catch_up()
+
+    # -- import ------------------------------------------------------------------------------
+
+    def import_events(
+        self, events: Sequence[StoredEvent], probe_rows: Iterable[ProbeRow] = ()
+    ) -> None:
+        """Append events recorded elsewhere, as they are (ids and ``recorded_at`` kept),
+        with the probe-index rows of their probe batches, in one transaction.
+
+        Nothing here checks them: use :func:`sla_ledger.adapters.jsonl.import_jsonl`,
+        which does, and calls this. ``probe_rows`` may be iterated again if the store
+        retries the write. A clash with stored events or probes raises eventsourcing's
+        ``PersistenceError`` (usually ``IntegrityError``) and writes nothing.
+        """
+        try:
+            self.recorder.insert_events(events, probe_rows=probe_rows)
+        finally:
+            self.catch_up()
 
     # -- terms -------------------------------------------------------------------------------
 
@@ -409,11 +438,21 @@ class SlaLedger(Application[UUID]):
         """Issue every statement and credit that is due, and restate what new evidence changed.
 
         Safe to call from a scheduler every minute and from several processes at once.
+        What is recorded is stamped with the ledger's clock (R14).
+
+        Args:
+            now: decide what is due as of this instant; default and latest: the clock's time.
         """
         state = self.catch_up()
-        instant = to_us(_aware(now, "now") if now else self._now())
+        clock = to_us(self._now())
+        due_at = None if now is None else to_us(_aware(now, "now"))
+        if due_at is not None and due_at > clock:
+            raise InvalidEvidence(
+                f"now {now} is after the ledger clock's {from_us(clock)}: "
+                "months close by the ledger's own time"
+            )
         issued: list[Statement] = []
-        for decision in close_due(state, instant):
+        for decision in close_due(state, clock, due_at):
             try:
                 self._save(*decision.events)
             except IntegrityError:

@@ -5,8 +5,9 @@ contracts in different time zones and currencies, and the things that happen
 in a month (an outage, a failure redundancy absorbs, a disagreement quorum
 settles, a blip, maintenance announced in time and late, a declared incident,
 a monitoring gap). Knowledge time moves with the month: each simulated hour's
-probes are recorded when the hour ends, and a scheduler closes due months
-every hour, so statements and credits appear without anyone asking.
+probes are recorded when the hour ends (a newly failing round at once), and a
+scheduler closes due months every hour, so statements and credits appear
+without anyone asking.
 
 The figures each line must show are worked out in ``tests/cli/test_demo.py``.
 """
@@ -38,6 +39,7 @@ MONTH = "2026-03"
 LOCATIONS = ("fra", "ams", "lon")
 INTERVAL = timedelta(seconds=30)
 HOUR = timedelta(hours=1)
+ALERT_DELAY = timedelta(seconds=5)
 SIGNED_AT = datetime(2026, 2, 16, 9, tzinfo=UTC)
 # Probes cover both contracts' months (Berlin starts 28 Feb 23:00 UTC, New York
 # ends 1 Apr 04:00 UTC) with an hour to spare on each side.
@@ -210,28 +212,26 @@ def build_demo(
 ) -> DemoResult:
     """Record the demo month into an empty ledger whose clock is ``clock``; close it.
 
-    Both contracts are one-month pilots (termination noticed at signing), so a
-    later ``close`` with the system clock never bills months without evidence.
+    Monitoring sends each hour's probes when the hour ends, and a round in which
+    a probe newly fails at once (``ALERT_DELAY`` later), so outages are detected
+    in seconds. Both contracts are one-month pilots (termination noticed at
+    signing): a later ``close`` with the system clock bills no month without evidence.
     """
     clock.set(SIGNED_AT)
-    for service in services():
-        ledger.register_service(service)
-    for contract in contracts():
-        ledger.sign_contract(contract)
-        pilot_end = datetime(2026, 4, 1, tzinfo=ZoneInfo(contract.time_zone))
-        ledger.notice_termination(contract.contract_id, pilot_end)
+    _sign_up(ledger)
     targets = [t for s in services() for t in s.targets()]
     actions = _operator_actions(ledger)
     total, done, batches = expected_probes(targets), 0, 0
     hour = FIRST_HOUR
     while hour < END:
-        while actions and actions[0][0] <= hour + HOUR:
-            at, action = actions.pop(0)
-            clock.set(at)
-            action()
-        clock.set(hour + HOUR)
-        done += ledger.record_probes(_hour_probes(targets, hour)).recorded
-        batches += 1
+        for sent_at, batch in _batches(targets, hour):
+            while actions and actions[0][0] <= sent_at:
+                at, action = actions.pop(0)
+                clock.set(at)
+                action()
+            clock.set(sent_at)
+            done += ledger.record_probes(batch).recorded
+            batches += 1
         ledger.close_due_months()  # what a scheduler would do: nobody asks for credits
         if progress:
             progress(done, total)
@@ -241,12 +241,35 @@ def build_demo(
     return DemoResult(ledger.statements(month=MONTH), ledger.credits(), done, batches)
 
 
+def _sign_up(ledger: SlaLedger) -> None:
+    for service in services():
+        ledger.register_service(service)
+    for contract in contracts():
+        ledger.sign_contract(contract)
+        pilot_end = datetime(2026, 4, 1, tzinfo=ZoneInfo(contract.time_zone))
+        ledger.notice_termination(contract.contract_id, pilot_end)
+
+
+def _batches(targets: list[str], hour: datetime) -> list[tuple[datetime, list[Probe]]]:
+    """An hour's probes as monitoring sends them: ``(sent at, probes)``."""
+    probes = _hour_probes(targets, hour)
+    onsets = sorted({f.start for f in FAULTS if not f.missing and hour <= f.start < hour + HOUR})
+    if not onsets:
+        return [(hour + HOUR, probes)]
+    batches, sent = [], hour - INTERVAL  # "sent" up to and including this instant
+    for onset in onsets:
+        batches.append((onset + ALERT_DELAY, [p for p in probes if sent < p.at <= onset]))
+        sent = onset
+    return [*batches, (hour + HOUR, [p for p in probes if p.at > sent])]
+
+
 def is_demo(ledger: SlaLedger) -> bool:
     """Whether a store holds nothing but (part of) this demo."""
-    known = {c.contract_id for c in contracts()}, {s.service_id for s in services()}
-    return {c.contract_id for c in ledger.contracts()} <= known[0] and {
-        s.service_id for s in ledger.services()
-    } <= known[1]
+    contract_ids = {c.contract_id for c in contracts()}
+    service_ids = {s.service_id for s in services()}
+    return all(c.contract_id in contract_ids for c in ledger.contracts()) and all(
+        s.service_id in service_ids for s in ledger.services()
+    )
 
 
 def _operator_actions(ledger: SlaLedger) -> list[tuple[datetime, Callable[[], object]]]:
@@ -293,7 +316,5 @@ def _hour_probes(targets: list[str], hour: datetime) -> list[Probe]:
 def expected_probes(targets: list[str]) -> int:
     """How many probes the demo records: every slot, less the monitoring gaps."""
     slots = (END - FIRST_HOUR) // INTERVAL
-    missing = sum(
-        len(f.locations) * -(-(f.end - f.start) // INTERVAL) for f in FAULTS if f.missing
-    )
+    missing = sum(len(f.locations) * -(-(f.end - f.start) // INTERVAL) for f in FAULTS if f.missing)
     return slots * len(targets) * len(LOCATIONS) - missing

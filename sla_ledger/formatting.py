@@ -2,27 +2,38 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from rich import box
-from rich.console import Group, RenderableType
+from rich.console import Console, Group, RenderableType
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
-from sla_ledger import Contract, CreditEntry, Service, Statement
-from sla_ledger.domain.time import format_duration
+from sla_ledger import Contract, CreditEntry, Service, Statement, demo
 
 KEY_STYLE = "bold cyan"
+_US = timedelta(microseconds=1)
 
 
 def duration(value: timedelta) -> str:
-    """Exact and readable: ``47m 0s``, ``2h 00m 0s``; ``0`` for nothing."""
-    micros = value // timedelta(microseconds=1)
-    return format_duration(micros) if micros else "0"
+    """Exact and readable: ``743h``, ``1h 5m``, ``47m``, ``30.5s``; ``0s`` for nothing."""
+    micros = value // _US
+    sign, micros = ("-" if micros < 0 else ""), abs(micros)
+    hours, rest = divmod(micros, 3_600_000_000)
+    minutes, rest = divmod(rest, 60_000_000)
+    seconds, fraction = divmod(rest, 1_000_000)
+    parts = [f"{hours}h"] if hours else []
+    parts += [f"{minutes}m"] if minutes else []
+    if seconds or fraction or not parts:
+        parts.append(f"{seconds}" + (f".{fraction:06d}".rstrip("0") if fraction else "") + "s")
+    return sign + " ".join(parts)
 
 
 def money(amount: Decimal, currency: str) -> str:
@@ -69,18 +80,30 @@ def statement_view(statement: Statement, status: str) -> RenderableType:
         ("unknown", f"{duration(s.unknown)} ({unknown_note})"),
         ("availability", f"[bold]{s.availability_percent} %[/] (exact {s.availability})"),
         ("target", f"{percent(s.target)}, met: {met}"),
-        (
-            "credit",
-            f"[bold]{money(s.credit, s.currency)}[/] ({percent(s.credit_percent)} of "
-            f"{money(s.base, s.currency)})",
-        ),
+        ("credit", _credit(s)),
         ("known at", f"{utc(s.known_at)} (log position {s.log_position})"),
     ]
     for key, value in rows:
         figures.add_row(key, value)
     parts: list[RenderableType] = [figures]
+    if status != "issued" and s.known_at < s.period_end:
+        parts.append(
+            note(
+                f"The month was not over at {utc(s.known_at)}: the time after it has no "
+                "evidence yet and counts as unknown."
+            )
+        )
     parts.extend(_evidence(s))
     return Group(*parts)
+
+
+def _credit(s: Statement) -> str:
+    if s.credit > 0:
+        share = f"{percent(s.credit_percent)} of {money(s.base, s.currency)}"
+        return f"[bold]{money(s.credit, s.currency)}[/] ({share})"
+    if s.credit_percent > 0:
+        return f"none ({percent(s.credit_percent)} of {money(s.base, s.currency)} is too small)"
+    return "none (no credit tier applies)"
 
 
 def _evidence(s: Statement) -> Iterable[RenderableType]:
@@ -88,9 +111,17 @@ def _evidence(s: Statement) -> Iterable[RenderableType]:
     if s.outages:
         yield _table(
             "Outages",
-            ("start", "end", "duration", "cause"),
-            [(local(o.start, zone), local(o.end, zone), duration(o.duration), o.cause)
-             for o in s.outages],
+            ("start", "end", "duration", "cause", "detected after"),
+            [
+                (
+                    local(o.start, zone),
+                    local(o.end, zone),
+                    duration(o.duration),
+                    o.cause,
+                    "-" if o.detection_latency is None else duration(o.detection_latency),
+                )
+                for o in s.outages
+            ],
         )
     if s.absorbed_failures:
         yield _table(
@@ -121,8 +152,10 @@ def _evidence(s: Statement) -> Iterable[RenderableType]:
             yield _table(
                 title,
                 ("event", "stream", "version", "recorded"),
-                [(r.type, str(r.originator_id), str(r.originator_version), utc(r.recorded_at))
-                 for r in refs],
+                [
+                    (r.type, str(r.originator_id), str(r.originator_version), utc(r.recorded_at))
+                    for r in refs
+                ],
             )
 
 
@@ -149,7 +182,7 @@ def statements_table(statements: Sequence[Statement], title: str) -> Table:
             f"{s.availability_percent} %",
             percent(s.target),
             "yes" if s.met else "no",
-            money(s.credit, s.currency),
+            money(s.credit, s.currency) if s.credit > 0 else "none",
         )
     return table
 
@@ -232,13 +265,47 @@ def contracts_table(contracts: Sequence[Contract]) -> Table:
     return table
 
 
-def story_table(story: Iterable[tuple[datetime, str, str, str]]) -> Table:
-    """What happened in a month (UTC), and what it should do to the figures."""
-    return _table(
+def demo_view(result: demo.DemoResult, url: str, seconds: float) -> RenderableType:
+    """The demo: its story, every statement and the credits feed."""
+    story = _table(
         "What happened (UTC)",
         ("when", "service", "what", "expected effect"),
-        [(utc(at)[:-4] + "Z", service, what, effect) for at, service, what, effect in story],
+        [(utc(h.at)[:-4] + "Z", h.service, h.what, h.effect) for h in demo.STORY],
     )
+    return Group(
+        f"[bold]sla-ledger demo[/]: {demo.MONTH} in {url}",
+        f"3 services, 2 contracts, {result.probes:,} probes in {result.batches} batches: "
+        f"built and closed in {seconds:.1f} s",
+        story,
+        *(statement_view(s, "issued") for s in result.statements),
+        credits_table(result.credits),
+        note(
+            "Both contracts are one-month pilots. Explore: "
+            f"sla-ledger --url {url} statement --contract acme-eu --month {demo.MONTH}"
+        ),
+    )
+
+
+def console() -> Console:
+    """Standard output; pipes and files get 120 columns, not 80-column wraps."""
+    out = Console(highlight=False)
+    if not out.is_terminal and "COLUMNS" not in os.environ:
+        out.width = 120
+    return out
+
+
+@contextmanager
+def progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr (only on a terminal), fed ``(done, total)``."""
+    err = Console(stderr=True)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, TimeElapsedColumn(), console=err, disable=not err.is_terminal) as bar:
+        task = bar.add_task(description, total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield advance
 
 
 def note(text: str) -> Text:

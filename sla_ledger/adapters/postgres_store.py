@@ -27,22 +27,23 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
             ).format(self.index_table)
         )
 
-    def _insert_events(
+    def _insert_stored_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> None:
+        super()._insert_stored_events(curs, stored_events, **kwargs)  # takes the table lock
         probe_rows: Sequence[ProbeRow] = kwargs.get("probe_rows", ())
         if probe_rows:
-            # Same transaction as the batch event: a clash with a concurrent writer's
-            # probe aborts both, and the caller re-checks which probes are new.
+            # Same transaction as the batch event, after it: a clash with a concurrent
+            # writer's probe surfaces as IntegrityError, and the caller re-checks.
             columns = [list(column) for column in zip(*probe_rows, strict=True)]
-            curs.execute(
-                SQL(
-                    "INSERT INTO {} SELECT * FROM unnest("
-                    "%s::bigint[], %s::bigint[], %s::smallint[], %s::bigint[])"
-                ).format(self.index_table),
-                columns,
-            )
-        super()._insert_events(curs, stored_events, **kwargs)
+            with curs.connection.cursor() as other:
+                other.execute(
+                    SQL(
+                        "INSERT INTO {} SELECT * FROM unnest("
+                        "%s::bigint[], %s::bigint[], %s::smallint[], %s::bigint[])"
+                    ).format(self.index_table),
+                    columns,
+                )
 
     def existing_probes(self, series: int, lo: int, hi: int) -> dict[tuple[int, int], int]:
         with self.datastore.transaction(commit=False) as curs:

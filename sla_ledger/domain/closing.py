@@ -42,12 +42,17 @@ def due_months(history: ContractHistory, now: int) -> list[str]:
         month = next_month(month)
 
 
-def close_due(state: LedgerState, now: int, reckoner: Reckoner | None = None) -> list[Decision]:
-    """Statements to issue for due months, and restatements where new evidence changed one."""
-    reckoner = reckoner or Reckoner(state, now)
+def close_due(state: LedgerState, now: int, due_at: int | None = None) -> list[Decision]:
+    """Statements to issue for due months, and restatements where new evidence changed one.
+
+    Args:
+        now: the ledger clock's time, stamped on what is recorded (R14).
+        due_at: decide what is due as of this instant instead (never after ``now``).
+    """
+    reckoner = Reckoner(state, now)
     decisions = []
     for contract_id, history in state.contracts.items():
-        for month in due_months(history, now):
+        for month in due_months(history, now if due_at is None else min(due_at, now)):
             for line in history.terms_for(month).lines:
                 key = (contract_id, line.line_id, month)
                 decision = _decide(state, reckoner, key, history, now)
@@ -83,7 +88,7 @@ def _decide(
             )
         return Decision(key, events)
     previous = record.versions[-1]
-    changes = _new_evidence(state, previous, history)
+    changes = _new_evidence(state, previous, record.seen, history)
     if not changes:
         return None
     statement = reckoner.statement(contract_id, line_id, month, previous.version + 1, changes)
@@ -108,7 +113,7 @@ def _decide(
 
 
 def _new_evidence(
-    state: LedgerState, previous: Statement, history: ContractHistory
+    state: LedgerState, previous: Statement, seen: int, history: ContractHistory
 ) -> tuple[EventRef, ...]:
     """Evidence recorded after ``previous`` that bears on its service and month."""
     terms = history.terms_for(previous.month)
@@ -117,7 +122,7 @@ def _new_evidence(
     return tuple(
         t.ref
         for t in state.touches.get(previous.service, ())
-        if t.position > previous.log_position and t.lo < hi and t.hi > lo
+        if t.position > seen and t.lo < hi and t.hi > lo
     )
 
 

@@ -194,7 +194,9 @@ def credit_amount(base: Fraction, percent: Decimal, line: ContractLine) -> Decim
     """Base x percent, capped at max_credit, rounded once half-up; nothing below the minimum."""
     exact = base * min(Fraction(percent), Fraction(line.max_credit)) / 100
     amount = round_half_up(exact, line.currency)
-    return amount if amount > 0 and amount >= line.minimum_credit else Decimal(0)
+    if amount > 0 and amount >= line.minimum_credit:
+        return amount
+    return round_half_up(Fraction(0), line.currency)
 
 
 def truncated_percent(availability: Fraction, places: int = 4) -> str:

@@ -101,6 +101,8 @@ class StatementHistory:
     stream_version: int = 0
     versions: list[Statement] = field(default_factory=list)
     credited: Decimal = Decimal(0)
+    seen: int = 0
+    """The log position the latest version was computed from, in this store's numbering."""
 
     def as_known_at(self, known_at: int = FOREVER) -> Statement | None:
         known = [s for s in self.versions if to_us(s.known_at) <= known_at]
@@ -112,6 +114,7 @@ class LedgerState:
 
     def __init__(self) -> None:
         self.position = 0
+        self.last_recorded = 0
         self.services: dict[str, tuple[int, Service]] = {}
         self.target_service: dict[str, str] = {}
         self.contracts: dict[str, ContractHistory] = {}
@@ -125,8 +128,10 @@ class LedgerState:
 
     def apply(self, event: ev.DomainEvent, position: int) -> None:
         handler = getattr(self, "_on_" + type(event).__name__)
-        handler(event, position, to_us(event.recorded_at))
+        recorded = to_us(event.recorded_at)
+        handler(event, position, recorded)
         self.position = max(self.position, position)
+        self.last_recorded = max(self.last_recorded, recorded)
 
     def service_at(self, service_id: str, known_at: int = FOREVER) -> Service | None:
         entry = self.services.get(service_id)
@@ -240,19 +245,22 @@ class LedgerState:
         history.termination = (recorded, to_us(event.ends_at))
         history.version = event.originator_version
 
-    def _statement(self, event: ev.StatementIssued | ev.StatementRestated) -> None:
+    def _statement(self, event: ev.StatementIssued | ev.StatementRestated, position: int) -> None:
         s = event.statement
         history = self.statements[(s.contract_id, s.line_id, s.month)]
         history.versions.append(s)
         history.stream_version = event.originator_version
+        # An imported log is renumbered without the gaps the original store may have
+        # had: nothing after the statement's own event can have been seen by it.
+        history.seen = min(s.log_position, position - 1)
 
     def _on_StatementIssued(self, event: ev.StatementIssued, position: int, recorded: int) -> None:
-        self._statement(event)
+        self._statement(event, position)
 
     def _on_StatementRestated(
         self, event: ev.StatementRestated, position: int, recorded: int
     ) -> None:
-        self._statement(event)
+        self._statement(event, position)
 
     def _credit(self, event: ev.CreditIssued | ev.CreditAdjusted) -> None:
         history = self.statements[(event.contract_id, event.line_id, event.month)]

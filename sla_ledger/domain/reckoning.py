@@ -111,10 +111,12 @@ class Reckoner:
                 f"contract {contract_id!r} has no line {line_id!r} in {month}; its lines: {lines}"
             )
         start, end = month_bounds(month, terms.time_zone)
+        # As known at an instant inside the month, the month is measured up to then:
+        # what had not happened yet is not unknown time.
         active = iv.clip(
             [(start, end)],
             max(start, to_us(terms.starts_at)),
-            min(end, history.ends_at(self.known_at)),
+            min(end, history.ends_at(self.known_at), self.known_at),
         )
         margin = duration_us(terms.min_downtime)
         timeline = self.timeline(line.service, start - margin, end + margin)

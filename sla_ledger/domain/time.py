@@ -122,13 +122,12 @@ def month_of(instant_us: int, zone_name: str) -> str:
     return month
 
 
+_NAIVE_EPOCH = datetime(1970, 1, 1)
+
+
 def format_instant(instant_us: int) -> str:
     """RFC 3339 in UTC with microseconds only when needed."""
-    instant = from_us(instant_us)
-    text = instant.strftime("%Y-%m-%dT%H:%M:%S")
-    if instant.microsecond:
-        text += f".{instant.microsecond:06d}"
-    return text + "Z"
+    return (_NAIVE_EPOCH + timedelta(microseconds=instant_us)).isoformat() + "Z"
 
 
 def format_duration(us: int) -> str:

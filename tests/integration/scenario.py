@@ -16,7 +16,9 @@ def at(day: int, hour: int = 0, minute: int = 0, second: int = 0, month: int = 4
     return datetime(2026, month, day, hour, minute, second, tzinfo=UTC)
 
 
-def new_ledger(url: str, now: datetime = datetime(2026, 3, 1, tzinfo=UTC)) -> tuple[SlaLedger, ManualClock]:
+def new_ledger(
+    url: str, now: datetime = datetime(2026, 3, 1, tzinfo=UTC)
+) -> tuple[SlaLedger, ManualClock]:
     clock = ManualClock(now)
     return open_ledger(url, clock=clock), clock
 
@@ -44,14 +46,22 @@ def contract(
         region="eu",
         time_zone=time_zone,
         starts_at=starts_at,
-        lines=(ContractLine(line_id="core", service="api", monthly_fee=Decimal(fee), currency=currency),),
+        lines=(
+            ContractLine(
+                line_id="core", service="api", monthly_fee=Decimal(fee), currency=currency
+            ),
+        ),
         **terms,
     )
 
 
 def probes(
-    start: datetime, end: datetime, down: list[tuple[datetime, datetime]] = (), target: str = "api",
-    locations: tuple[str, ...] = LOCATIONS, every: timedelta = timedelta(minutes=5),
+    start: datetime,
+    end: datetime,
+    down: list[tuple[datetime, datetime]] = (),
+    target: str = "api",
+    locations: tuple[str, ...] = LOCATIONS,
+    every: timedelta = timedelta(minutes=5),
 ) -> list[Probe]:
     """Probes every ``every`` from each location, down inside the ``down`` windows."""
     out = []
@@ -64,7 +74,10 @@ def probes(
 
 
 def record_month(
-    ledger: SlaLedger, start: datetime, end: datetime, down: list[tuple[datetime, datetime]] = (),
+    ledger: SlaLedger,
+    start: datetime,
+    end: datetime,
+    down: list[tuple[datetime, datetime]] = (),
     batch: int = 9_000,
 ) -> None:
     everything = probes(start, end, down)

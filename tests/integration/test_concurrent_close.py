@@ -9,7 +9,15 @@ from datetime import UTC, datetime
 import pytest
 
 from sla_ledger import ManualClock, open_ledger
-from tests.integration.scenario import APRIL, MAY, api_service, at, contract, new_ledger, record_month
+from tests.integration.scenario import (
+    APRIL,
+    MAY,
+    api_service,
+    at,
+    contract,
+    new_ledger,
+    record_month,
+)
 
 CLOSE = datetime(2026, 5, 1, 2, tzinfo=UTC)
 CONTRACTS = 12
@@ -26,7 +34,7 @@ def _close(url: str, start: multiprocessing.synchronize.Event, out: multiprocess
 
 
 def close_concurrently(url: str) -> list[int]:
-    ledger, clock = new_ledger(url)
+    ledger, _clock = new_ledger(url)
     ledger.register_service(api_service())
     for index in range(CONTRACTS):
         ledger.sign_contract(contract(f"customer{index}"))
@@ -49,9 +57,16 @@ def assert_exactly_once(url: str, issued_per_worker: list[int]) -> None:
     ledger = open_ledger(url, clock=ManualClock(CLOSE))
     kinds: Counter[tuple[str, str]] = Counter()
     for notification in ledger.recorder.select_notifications(start=1, limit=10_000):
-        if notification.topic in ("StatementIssued", "StatementRestated", "CreditIssued", "CreditAdjusted"):
+        if notification.topic in (
+            "StatementIssued",
+            "StatementRestated",
+            "CreditIssued",
+            "CreditAdjusted",
+        ):
             event = ledger.mapper.to_domain_event(notification)
-            contract_id = event.statement.contract_id if hasattr(event, "statement") else event.contract_id
+            contract_id = (
+                event.statement.contract_id if hasattr(event, "statement") else event.contract_id
+            )
             kinds[(notification.topic, contract_id)] += 1
     assert set(kinds.values()) == {1}
     assert sum(1 for topic, _ in kinds if topic == "StatementIssued") == CONTRACTS

@@ -58,7 +58,9 @@ class StoreContract:
         ledger.record_probes([Probe("api", "fra", at(1), True, 1_000)])
         position = ledger.position
         with pytest.raises(ProbeConflict, match=r"api@fra@2026-04-01T00:00:00Z#up"):
-            ledger.record_probes([Probe("api", "ams", at(1), True), Probe("api", "fra", at(1), True, 2_000)])
+            ledger.record_probes(
+                [Probe("api", "ams", at(1), True), Probe("api", "fra", at(1), True, 2_000)]
+            )
         assert ledger.position == position
 
     def test_a_bad_probe_refuses_the_whole_batch(self, ledger):
@@ -108,12 +110,20 @@ class StoreContract:
         [first] = ledger.close_due_months()
         assert first.credit == 0 and first.version == 1
         clock.advance(timedelta(days=2))
-        incident = ledger.declare_incident(["api"], at(10, 12), None, reason="database outage found late")
+        incident = ledger.declare_incident(
+            ["api"], at(10, 12), None, reason="database outage found late"
+        )
         ledger.resolve_incident(incident, at(10, 13))
         [second] = ledger.close_due_months()
-        assert second.version == 2 and second.down == timedelta(hours=1) and second.credit == Decimal("100.00")
+        assert (
+            second.version == 2
+            and second.down == timedelta(hours=1)
+            and second.credit == Decimal("100.00")
+        )
         assert {r.type for r in second.changed_by} == {"IncidentDeclared", "IncidentResolved"}
-        assert [(c.kind, c.amount) for c in ledger.credits()] == [("CreditAdjusted", Decimal("100.00"))]
+        assert [(c.kind, c.amount) for c in ledger.credits()] == [
+            ("CreditAdjusted", Decimal("100.00"))
+        ]
         # The incident is corrected to be much shorter: figures fall, no money is taken back.
         clock.advance(timedelta(days=1))
         ledger.resolve_incident(incident, at(10, 12, 2))
@@ -123,7 +133,9 @@ class StoreContract:
         assert ledger.close_due_months() == []
         # What was known when the first statement was issued is still there.
         assert ledger.statement_for("acme", "core", "2026-04", as_known_at=CLOSE).version == 1
-        assert ledger.compute_statement("acme", "core", "2026-04", as_known_at=CLOSE).down == timedelta(0)
+        assert ledger.compute_statement(
+            "acme", "core", "2026-04", as_known_at=CLOSE
+        ).down == timedelta(0)
 
     def test_clawback_takes_a_credit_back_when_the_contract_allows_it(self, url):
         ledger, clock = new_ledger(url)
@@ -185,17 +197,29 @@ class StoreContract:
         assert effective == "2026-05"
         ends = ledger.notice_termination("acme", ends_at=at(1, month=5) + timedelta(days=15))
         assert ends == datetime(2026, 5, 16, tzinfo=UTC)
-        record_month(ledger, APRIL, datetime(2026, 6, 1, tzinfo=UTC), down=[(at(20, 0), at(20, 6)), (at(10, 0, month=5), at(10, 6, month=5))])
+        record_month(
+            ledger,
+            APRIL,
+            datetime(2026, 6, 1, tzinfo=UTC),
+            down=[(at(20, 0), at(20, 6)), (at(10, 0, month=5), at(10, 6, month=5))],
+        )
         clock.set(datetime(2026, 7, 1, 2, tzinfo=UTC))
         issued = ledger.close_due_months()
-        assert [(s.month, s.base) for s in issued] == [("2026-04", Decimal("1000.00")), ("2026-05", Decimal("967.74"))]
-        # May: 15 of 31 days active at 2,000.00 -> base 967.74...; 6 h of 360 h down -> 98.33 % -> 25 %
+        assert [(s.month, s.base) for s in issued] == [
+            ("2026-04", Decimal("1000.00")),
+            ("2026-05", Decimal("967.74")),
+        ]
+        # May: 15 of 31 days at 2,000.00 -> base 967.74...; 6 h of 360 h down -> 98.33 % -> 25 %
         may = issued[1]
         assert may.active == timedelta(days=15) and may.credit == Decimal("241.94")
 
     def test_a_service_with_redundant_instances_shows_absorbed_failures(self, url):
-        ledger, clock = new_ledger(url)
-        db = Component(name="db", min_healthy=2, instances=tuple(Instance(name=f"db{z}", zone=z) for z in "abc"))
+        ledger, _clock = new_ledger(url)
+        db = Component(
+            name="db",
+            min_healthy=2,
+            instances=tuple(Instance(name=f"db{z}", zone=z) for z in "abc"),
+        )
         ledger.register_service(api_service(endpoint=False, components=(db,)))
         ledger.sign_contract(contract())
         outages = {"a": [(at(5, 1), at(5, 3))], "b": [(at(5, 2), at(5, 4))], "c": []}
@@ -213,7 +237,9 @@ class StoreContract:
     def test_quorum_outvotes_a_single_disagreeing_location(self, ledger):
         everything = probes(APRIL, MAY)
         lonely = {(p.location, p.at) for p in probes(at(7), at(7, 3)) if p.location == "lon"}
-        everything = [Probe(p.target, p.location, p.at, (p.location, p.at) not in lonely) for p in everything]
+        everything = [
+            Probe(p.target, p.location, p.at, (p.location, p.at) not in lonely) for p in everything
+        ]
         ledger.record_probes(everything)
         st = ledger.compute_statement("acme", "core", "2026-04")
         assert st.down == timedelta(0) and st.unknown == timedelta(0)

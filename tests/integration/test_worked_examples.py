@@ -4,10 +4,11 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
+from sla_ledger import Probe
 from tests.integration.scenario import (
     APRIL,
-    MAY,
     LOCATIONS,
+    MAY,
     api_service,
     at,
     contract,
@@ -15,7 +16,6 @@ from tests.integration.scenario import (
     probes,
     record_month,
 )
-from sla_ledger import Probe
 
 CLOSE = datetime(2026, 5, 1, 2, tzinfo=UTC)
 
@@ -35,9 +35,15 @@ def test_a_45_minute_outage_in_april_utc_earns_ten_percent():
     assert st.availability == Fraction(959, 960) == Fraction(2_589_300, 2_592_000)
     assert st.availability_percent == "99.8958"
     assert st.credit_percent == 10 and st.credit == Decimal("100.00") and not st.met
-    assert [(o.start, o.end, o.cause) for o in st.outages] == [(at(10, 12), at(10, 12, 45), "probes")]
+    assert [(o.start, o.end, o.cause) for o in st.outages] == [
+        (at(10, 12), at(10, 12, 45), "probes")
+    ]
     [credit] = ledger.credits()
-    assert (credit.amount, credit.currency, credit.kind) == (Decimal("100.00"), "EUR", "CreditIssued")
+    assert (credit.amount, credit.currency, credit.kind) == (
+        Decimal("100.00"),
+        "EUR",
+        "CreditIssued",
+    )
 
 
 def test_a_45_minute_outage_in_march_berlin_is_measured_over_743_hours():
@@ -46,8 +52,12 @@ def test_a_45_minute_outage_in_march_berlin_is_measured_over_743_hours():
     start = datetime(2026, 2, 28, 23, tzinfo=UTC)
     ledger.sign_contract(contract(time_zone="Europe/Berlin", starts_at=start))
     outage = datetime(2026, 3, 12, 9, tzinfo=UTC)
-    record_month(ledger, start - timedelta(hours=1), datetime(2026, 3, 31, 23, tzinfo=UTC),
-                 down=[(outage, outage + timedelta(minutes=45))])
+    record_month(
+        ledger,
+        start - timedelta(hours=1),
+        datetime(2026, 3, 31, 23, tzinfo=UTC),
+        down=[(outage, outage + timedelta(minutes=45))],
+    )
     clock.set(datetime(2026, 4, 2, tzinfo=UTC))
     ledger.close_due_months()
     st = ledger.statement_for("acme", "core", "2026-03")
@@ -65,9 +75,21 @@ def test_exactly_99_9_percent_is_not_strictly_below_the_target():
     # 43 min 12 s down: a down probe at 12:00 and the next up probe at 12:43:12.
     stop = at(10, 12, 43, 12)
     everything = [p for p in everything if not (at(10, 12) <= p.at < stop)]
-    everything += [Probe("api", loc, t, False) for loc in LOCATIONS
-                   for t in (at(10, 12), at(10, 12, 5), at(10, 12, 10), at(10, 12, 15), at(10, 12, 20),
-                             at(10, 12, 25), at(10, 12, 30), at(10, 12, 35), at(10, 12, 40))]
+    everything += [
+        Probe("api", loc, t, False)
+        for loc in LOCATIONS
+        for t in (
+            at(10, 12),
+            at(10, 12, 5),
+            at(10, 12, 10),
+            at(10, 12, 15),
+            at(10, 12, 20),
+            at(10, 12, 25),
+            at(10, 12, 30),
+            at(10, 12, 35),
+            at(10, 12, 40),
+        )
+    ]
     everything += [Probe("api", loc, stop, True) for loc in LOCATIONS]
     ledger.record_probes(everything)
     st = closed(ledger, clock)
@@ -87,7 +109,9 @@ def test_a_59_second_outage_is_a_blip_and_counts_as_up():
     everything += [Probe("api", loc, at(10, 12, 1, 59), True) for loc in LOCATIONS]
     ledger.record_probes(everything)
     st = closed(ledger, clock)
-    assert st.down == timedelta(0) and st.availability == 1 and st.availability_percent == "100.0000"
+    assert (
+        st.down == timedelta(0) and st.availability == 1 and st.availability_percent == "100.0000"
+    )
     assert st.credit == 0
 
 
@@ -138,3 +162,15 @@ def test_each_outage_shows_when_the_ledger_first_learned_of_it():
     ledger.record_probes(probes(at(10, 12, 5), MAY, down=[outage]))
     [o] = closed(ledger, clock).outages
     assert (o.detected_at, o.detection_latency) == (at(10, 12, 7), timedelta(minutes=7))
+
+
+def test_a_month_in_progress_is_measured_up_to_the_time_it_is_known_at():
+    ledger, clock = new_ledger("memory://")
+    ledger.register_service(api_service())
+    ledger.sign_contract(contract())
+    clock.set(at(11))
+    ledger.record_probes(probes(APRIL, at(11), down=[(at(10, 12), at(10, 12, 45))]))
+    so_far = ledger.compute_statement("acme", "core", "2026-04", as_known_at=at(11))
+    assert so_far.active == timedelta(days=10) and so_far.unknown == timedelta(0)
+    assert so_far.down == timedelta(minutes=45) and so_far.base == Decimal("333.33")
+    assert ledger.statement_for("acme", "core", "2026-04") is None

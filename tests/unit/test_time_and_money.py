@@ -39,7 +39,9 @@ def test_a_month_with_an_autumn_dst_change_has_745_hours():
 
 def test_where_dst_skips_midnight_the_day_starts_at_the_first_instant_that_exists():
     # Cuba springs forward at 00:00 -> 01:00 on 2026-03-08: the day begins at 01:00 CDT.
-    assert from_us(day_start_us(2026, 3, 8, "America/Havana")) == datetime(2026, 3, 8, 5, tzinfo=UTC)
+    assert from_us(day_start_us(2026, 3, 8, "America/Havana")) == datetime(
+        2026, 3, 8, 5, tzinfo=UTC
+    )
 
 
 def test_where_dst_repeats_midnight_the_month_starts_at_the_first_one():

@@ -37,7 +37,12 @@ def test_a_view_holds_the_latest_outcome_until_it_goes_stale():
 
 
 def test_a_gap_longer_than_staleness_is_unknown_until_the_next_probe():
-    assert seconds(view([(0, True), (200, True)])) == [(0, UP), (90, UNKNOWN), (200, UP), (290, UNKNOWN)]
+    assert seconds(view([(0, True), (200, True)])) == [
+        (0, UP),
+        (90, UNKNOWN),
+        (200, UP),
+        (290, UNKNOWN),
+    ]
 
 
 def test_probes_before_the_window_decide_its_first_state():
@@ -60,7 +65,9 @@ def test_quorum_needs_a_majority_and_down_wins_a_tie_of_quorums():
     assert combine([a, b, c], quorum_rule(2), 0, 100) == [(0, UP), (20, DOWN)]
     # quorum 1 of 2: one up and one down view both reach quorum; down wins
     assert combine([[(0, UP)], [(0, DOWN)]], quorum_rule(1), 0, 100) == [(0, DOWN)]
-    assert combine([[(0, UP)], [(0, UNKNOWN)], [(0, DOWN)]], quorum_rule(2), 0, 100) == [(0, UNKNOWN)]
+    assert combine([[(0, UP)], [(0, UNKNOWN)], [(0, DOWN)]], quorum_rule(2), 0, 100) == [
+        (0, UNKNOWN)
+    ]
 
 
 def test_a_component_is_down_only_when_min_healthy_cannot_be_met():
@@ -77,7 +84,14 @@ def test_a_service_is_as_bad_as_its_worst_critical_part():
 
 
 def test_blips_shorter_than_min_downtime_count_as_up_but_unknown_is_never_filtered():
-    changes = [(0, UP), (10 * S, DOWN), (69 * S, UP), (100 * S, UNKNOWN), (105 * S, UP), (200 * S, DOWN)]
+    changes = [
+        (0, UP),
+        (10 * S, DOWN),
+        (69 * S, UP),
+        (100 * S, UNKNOWN),
+        (105 * S, UP),
+        (200 * S, DOWN),
+    ]
     filtered = filter_blips(changes, 60 * S, 300 * S)
     assert intervals_of(filtered, DOWN, 300 * S) == [(200 * S, 300 * S)]
     assert intervals_of(filtered, UNKNOWN, 300 * S) == [(100 * S, 105 * S)]

@@ -1,0 +1,156 @@
+"""The open interchange format: a ledger as JSON Lines, one event per line, in log order.
+
+Each line is ``{"type", "schema_version", "recorded_at", "originator_id",
+"originator_version", ...fields}`` (``jsonl_lines`` turns events into lines and
+back); docs/interchange.md describes the format and docs/schema/ holds the
+JSON Schema of every line type.
+
+Import checks the whole file before it writes anything, then writes every event
+in one transaction, keeping the events' ids and ``recorded_at``: an import
+restores history as it was recorded, it does not record it again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, cast
+
+from eventsourcing.persistence import IntegrityError, PersistenceError, StoredEvent
+
+from sla_ledger.adapters.jsonl_checks import ImportCheck
+from sla_ledger.adapters.jsonl_lines import Refused, from_interchange, to_interchange
+from sla_ledger.domain import events as ev
+from sla_ledger.exceptions import ImportFailed, StoreError
+
+if TYPE_CHECKING:
+    from sla_ledger.application import SlaLedger
+
+PAGE = 500
+PROGRESS_EVERY = 1000
+
+Progress = Callable[[int], None]
+"""Called now and then with the number of events written (export) or lines read (import)."""
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What ``import_jsonl`` did: lines read, events and probes written."""
+
+    lines: int
+    events: int
+    probes: int = 0
+
+
+# -- export ---------------------------------------------------------------------------------
+
+
+def export_jsonl(
+    ledger: SlaLedger, out: IO[str] | str | os.PathLike[str], on_progress: Progress | None = None
+) -> int:
+    """Write every event of the ledger, in log order, as JSON Lines; return how many.
+
+    Args:
+        out: a text stream, or a path (written whole or not at all).
+        on_progress: called after each page with the number of events written so far.
+    """
+    if not isinstance(out, str | os.PathLike):
+        return _export(ledger, out, on_progress)
+    path = Path(out)
+    partial = path.with_name(path.name + ".partial")
+    try:
+        with open(partial, "w", encoding="utf-8", newline="\n") as stream:
+            written = _export(ledger, stream, on_progress)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    partial.replace(path)
+    return written
+
+
+def _export(ledger: SlaLedger, out: IO[str], on_progress: Progress | None) -> int:
+    # A fixed end makes the file a consistent prefix of the log while others append.
+    stop = ledger.recorder.max_notification_id() or 0
+    written, start = 0, 1
+    while start <= stop:
+        page = ledger.recorder.select_notifications(start=start, limit=PAGE, stop=stop)
+        if not page:
+            break
+        for notification in page:
+            line = to_interchange(cast(ev.DomainEvent, ledger.mapper.to_domain_event(notification)))
+            out.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
+        written += len(page)
+        start = page[-1].id + 1
+        if on_progress:
+            on_progress(written)
+    return written
+
+
+# -- import ---------------------------------------------------------------------------------
+
+
+def import_jsonl(
+    ledger: SlaLedger,
+    source: IO[str] | IO[bytes] | str | os.PathLike[str],
+    on_progress: Progress | None = None,
+) -> ImportReport:
+    """Check an interchange file whole, then record all its events in one transaction.
+
+    Refuses with ``ImportFailed`` naming the line and the reason, leaving the store
+    exactly as it was. Events keep their ids and ``recorded_at``.
+
+    Args:
+        source: a path, or a stream of lines.
+        on_progress: called every 1000 lines with the number of lines read so far.
+    """
+    checks = ImportCheck(ledger)
+    stored: list[StoredEvent] = []
+    number = 0
+    with _reading(source) as lines:
+        for number, raw in enumerate(lines, start=1):
+            try:
+                event = from_interchange(raw)
+                checks.admit(event, number)
+            except Refused as refusal:
+                raise ImportFailed(f"line {number}: {refusal}") from None
+            stored.append(ledger.mapper.to_stored_event(event))
+            if on_progress and number % PROGRESS_EVERY == 0:
+                on_progress(number)
+    checks.probes_are_new()
+    if stored:
+        try:
+            ledger.import_events(stored, checks.probe_rows())
+        except PersistenceError as error:
+            with suppress(PersistenceError):  # name the clashing line if the store still answers
+                checks.explain_conflict()
+            if isinstance(error, IntegrityError):
+                raise ImportFailed(
+                    "another writer recorded the same events or probes while importing; "
+                    "nothing was imported: check the store and import again"
+                ) from None
+            raise StoreError(f"cannot write the import, nothing was imported: {error}") from None
+    if on_progress:
+        on_progress(number)
+    return ImportReport(lines=number, events=len(stored), probes=checks.probe_count)
+
+
+@contextmanager
+def _reading(
+    source: IO[str] | IO[bytes] | str | os.PathLike[str],
+) -> Iterator[Iterable[str | bytes]]:
+    if not isinstance(source, str | os.PathLike):
+        yield source
+        return
+    try:
+        stream = open(source, "rb")  # noqa: SIM115 - closed below, after the lines are read
+    except OSError as error:
+        raise ImportFailed(f"cannot read {os.fspath(source)!r}: {error.strerror}") from None
+    with stream:
+        yield stream
+
+
+__all__ = ["ImportReport", "Progress", "export_jsonl", "import_jsonl"]

@@ -1,0 +1,423 @@
+"""The ``sla-ledger`` command: parse, call ``SlaLedger``, format.
+
+Human-readable output by default, ``--json`` for machines. Every error is one
+line on stderr, ``error: ...``, with exit code 2 for bad input or usage and 1
+for anything else (the store could not be opened or written).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import click
+
+from sla_ledger import (
+    ManualClock,
+    SlaLedger,
+    SlaLedgerError,
+    Statement,
+    StoreError,
+    UnknownReference,
+    __version__,
+    default_url,
+    open_ledger,
+)
+from sla_ledger import demo as demo_month
+from sla_ledger import formatting as fmt
+from sla_ledger.adapters.jsonl import export_jsonl, import_jsonl
+from sla_ledger.bootstrap import store_env
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class InstantType(click.ParamType):  # type: ignore[type-arg]  # generic from click 8.3
+    """An RFC 3339 instant with an offset, e.g. ``2026-04-01T00:00:00Z``; naive ones are refused."""
+
+    name = "INSTANT"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, datetime):
+            return value
+        try:
+            instant = datetime.fromisoformat(value)
+        except ValueError:
+            self.fail(
+                f"{value!r} is not an RFC 3339 instant such as 2026-04-01T00:00:00Z", param, ctx
+            )
+        if instant.tzinfo is None or instant.utcoffset() is None:
+            self.fail(
+                f"{value!r} has no UTC offset: add one, e.g. {value}Z or {value}+02:00", param, ctx
+            )
+        return instant
+
+
+INSTANT = InstantType()
+
+
+class _Cli(click.Group):
+    """Turns every error into one line on stderr and an exit code, never a traceback."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        try:
+            code = super().main(
+                args,
+                prog_name,
+                complete_var,
+                standalone_mode=False,
+                windows_expand_args=windows_expand_args,
+                **extra,
+            )
+        except click.UsageError as error:
+            hint = f" (see '{error.ctx.command_path} --help')" if error.ctx else ""
+            code = _fail(error.format_message() + hint, error.exit_code)
+        except click.ClickException as error:
+            code = _fail(error.format_message(), error.exit_code)
+        except click.Abort:
+            code = _fail("aborted", 1)
+        except SlaLedgerError as error:
+            code = _fail(str(error), 1 if isinstance(error, StoreError) else 2)
+        code = code if isinstance(code, int) else 0
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+def _fail(message: str, code: int) -> int:
+    click.echo(f"error: {message}", err=True)
+    return code
+
+
+def common_options(command: F) -> F:
+    """``--json``, and ``--url`` after the command name as well as before it."""
+
+    def use_url(ctx: click.Context, param: click.Parameter, url: str | None) -> None:
+        if url is not None:
+            ctx.obj = url
+
+    command = click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")(
+        command
+    )
+    return click.option(
+        "--url", expose_value=False, callback=use_url, help="The store (same as sla-ledger --url)."
+    )(command)
+
+
+def _print_json(value: Any) -> None:
+    click.echo(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def _ledger(ctx: click.Context, create: bool = False) -> SlaLedger:
+    """The ledger at ``--url``; reading commands refuse a missing SQLite file, not create it."""
+    url: str = ctx.obj
+    path = _sqlite_path(url)
+    if not create and path is not None and not path.exists():
+        raise click.UsageError(
+            f"no ledger at {url} ({path} does not exist): give --url or set SLA_LEDGER_URL, "
+            "or build one with 'sla-ledger demo'"
+        )
+    return open_ledger(url)
+
+
+def _sqlite_path(url: str) -> Path | None:
+    """The file behind an SQLite URL, None for other stores; a malformed URL is a usage error."""
+    try:
+        env = store_env(url)
+    except StoreError as error:
+        raise click.BadParameter(str(error), param_hint="'--url'") from None
+    return Path(env["SQLITE_DBNAME"]) if urlsplit(url).scheme == "sqlite" else None
+
+
+@click.group("sla-ledger", cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--url",
+    envvar="SLA_LEDGER_URL",
+    default=default_url,
+    show_default="$SLA_LEDGER_URL or sqlite:///sla-ledger.db",
+    help="Where the ledger is stored: sqlite:///FILE.db, memory:// or postgresql://...",
+)
+@click.version_option(__version__, prog_name="sla-ledger")
+@click.pass_context
+def main(ctx: click.Context, url: str) -> None:
+    """Exact SLA statements and service credits from operational evidence.
+
+    \b
+    Example:
+      sla-ledger demo
+      sla-ledger statement --contract acme-eu --month 2026-03
+    """
+    ctx.obj = url
+
+
+@main.command()
+@click.option("--fresh", is_flag=True, help="Delete the store's SQLite file first (demos only).")
+@common_options
+@click.pass_context
+def demo(ctx: click.Context, fresh: bool, as_json: bool) -> None:
+    """Build a realistic month (March 2026) in the store, close it and show the figures.
+
+    Three services probed every 30 s from three locations, two contracts
+    (Europe/Berlin in EUR, America/New_York in USD). The store must be empty:
+    with --fresh an SQLite file that holds nothing but a demo is deleted first;
+    any other store is left alone.
+
+    \b
+    Example:
+      sla-ledger demo --fresh
+      sla-ledger --url sqlite:///other.db demo
+    """
+    url: str = ctx.obj
+    _sqlite_path(url)
+    if fresh:
+        _delete_demo_store(url)
+    clock = ManualClock(demo_month.SIGNED_AT)
+    ledger = open_ledger(url, clock=clock)
+    if ledger.position:
+        raise click.UsageError(
+            f"the store {url} already holds {ledger.position} events; run "
+            "'sla-ledger demo --fresh' to delete a demo and build it again, or use another "
+            "store: --url sqlite:///other.db",
+            ctx,
+        )
+    started = time.perf_counter()
+    with fmt.progress_bar("recording probes") as advance:
+        result = demo_month.build_demo(ledger, clock, advance)
+    seconds = time.perf_counter() - started
+    if as_json:
+        _print_json(
+            {
+                "url": url,
+                "probes": result.probes,
+                "batches": result.batches,
+                "seconds": round(seconds, 3),
+                "statements": [s.model_dump(mode="json") for s in result.statements],
+                "credits": [fmt.credit_json(c) for c in result.credits],
+            }
+        )
+        return
+    fmt.console().print(fmt.demo_view(result, url, seconds))
+
+
+def _delete_demo_store(url: str) -> None:
+    path = _sqlite_path(url)
+    if path is None:
+        raise click.UsageError(f"--fresh deletes SQLite files only; give {url} empty instead")
+    if not path.exists():
+        return
+    ledger = open_ledger(url)
+    holds_demo = demo_month.is_demo(ledger)
+    ledger.close()
+    if not holds_demo:
+        raise click.UsageError(
+            f"{path} holds a ledger that is not a demo; not deleting it "
+            "(use --url sqlite:///other.db)"
+        )
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@common_options
+@click.pass_context
+def import_(ctx: click.Context, file: Path, as_json: bool) -> None:
+    """Import a JSON Lines interchange file (an export), all or nothing.
+
+    Events keep their ids and recording times, so every statement and credit
+    reproduces exactly.
+
+    \b
+    Example:
+      sla-ledger --url sqlite:///copy.db import export.jsonl
+    """
+    ledger = _ledger(ctx, create=True)
+    total = _count_lines(file)
+    with fmt.progress_bar(f"importing {file.name}") as advance:
+        report = import_jsonl(ledger, file, on_progress=lambda lines: advance(lines, total))
+    if as_json:
+        _print_json({"file": str(file), "lines": report.lines, "events": report.events})
+    else:
+        click.echo(f"imported {report.events} events from {report.lines} lines of {file}")
+
+
+def _count_lines(path: Path) -> int:
+    with path.open("rb") as stream:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: stream.read(1 << 20), b""))
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@common_options
+@click.pass_context
+def export(ctx: click.Context, file: Path, as_json: bool) -> None:
+    """Write every event, in log order, to a JSON Lines interchange file.
+
+    The file is written whole or not at all; importing it into an empty store
+    reproduces every statement and credit.
+
+    \b
+    Example:
+      sla-ledger export ledger.jsonl
+    """
+    ledger = _ledger(ctx)
+    total = ledger.position
+    with fmt.progress_bar(f"exporting to {file.name}") as advance:
+        written = export_jsonl(ledger, file, on_progress=lambda events: advance(events, total))
+    if as_json:
+        _print_json({"file": str(file), "events": written})
+    else:
+        click.echo(f"exported {written} events to {file}")
+
+
+@main.command()
+@click.option(
+    "--now",
+    type=INSTANT,
+    help="Close as of this instant, for replays and tests; what it issues is stamped with it.",
+)
+@common_options
+@click.pass_context
+def close(ctx: click.Context, now: datetime | None, as_json: bool) -> None:
+    """Issue every statement and credit that is due; restate what new evidence changed.
+
+    Safe to run from a scheduler, as often as you like.
+
+    \b
+    Example:
+      sla-ledger close
+      sla-ledger close --now 2026-04-01T06:00:00Z
+    """
+    statements = _ledger(ctx, create=True).close_due_months(now)
+    if as_json:
+        _print_json([s.model_dump(mode="json") for s in statements])
+    elif statements:
+        fmt.console().print(fmt.statements_table(statements, "Issued or restated"))
+    else:
+        click.echo("nothing due: no statement to issue or restate")
+
+
+@main.command()
+@click.option("--contract", "contract_id", required=True, help="Contract id.")
+@click.option("--line", "line_id", help="Line id (default: every line of the contract).")
+@click.option("--month", required=True, help="Measurement month, YYYY-MM.")
+@click.option("--as-known-at", type=INSTANT, help="Show what was known at this instant.")
+@common_options
+@click.pass_context
+def statement(
+    ctx: click.Context,
+    contract_id: str,
+    line_id: str | None,
+    month: str,
+    as_known_at: datetime | None,
+    as_json: bool,
+) -> None:
+    """Show a month's statements: the issued one, or provisional figures if not issued yet.
+
+    With --json: a list of {"status": "issued" | "provisional", "statement": ...}.
+
+    \b
+    Example:
+      sla-ledger statement --contract acme-eu --line api --month 2026-03
+      sla-ledger statement --contract acme-eu --month 2026-03 --as-known-at 2026-03-15T00:00:00Z
+    """
+    ledger = _ledger(ctx)
+    lines = [line_id] if line_id else _lines(ledger, contract_id, month)
+    shown: list[tuple[str, Statement]] = []
+    for line in lines:
+        issued = ledger.statement_for(contract_id, line, month, as_known_at)
+        if issued is not None:
+            shown.append(("issued", issued))
+        else:
+            # Not issued: the figures so far, as known now (or at the instant asked).
+            known_at = as_known_at or ledger.clock.now()
+            shown.append(
+                ("provisional", ledger.compute_statement(contract_id, line, month, known_at))
+            )
+    if as_json:
+        _print_json([{"status": st, "statement": s.model_dump(mode="json")} for st, s in shown])
+        return
+    console = fmt.console()
+    for status, figures in shown:
+        console.print(fmt.statement_view(figures, status))
+
+
+def _lines(ledger: SlaLedger, contract_id: str, month: str) -> list[str]:
+    contract = next((c for c in ledger.contracts() if c.contract_id == contract_id), None)
+    if contract is None:
+        raise UnknownReference(f"unknown contract {contract_id!r}; see 'sla-ledger contracts'")
+    issued = [s.line_id for s in ledger.statements(contract_id, month)]
+    return issued + [x.line_id for x in contract.lines if x.line_id not in issued]
+
+
+@main.command()
+@click.option("--after", type=click.IntRange(min=0), default=0, help="Log position to start after.")
+@common_options
+@click.pass_context
+def credits(ctx: click.Context, after: int, as_json: bool) -> None:
+    """The credits feed: every credit and adjustment after a log position, in order.
+
+    A billing service remembers the last position it applied and asks from there.
+
+    \b
+    Example:
+      sla-ledger credits --after 759 --json
+    """
+    ledger = _ledger(ctx)
+    entries = []
+    while page := ledger.credits(after):
+        entries.extend(page)
+        after = page[-1].position
+    if as_json:
+        _print_json([fmt.credit_json(c) for c in entries])
+    elif entries:
+        fmt.console().print(fmt.credits_table(entries))
+    else:
+        click.echo("no credits after this position")
+
+
+@main.command()
+@common_options
+@click.pass_context
+def services(ctx: click.Context, as_json: bool) -> None:
+    """List the registered services with their probe locations and topology.
+
+    \b
+    Example:
+      sla-ledger services --json
+    """
+    found = _ledger(ctx).services()
+    if as_json:
+        _print_json([s.model_dump(mode="json") for s in found])
+    else:
+        fmt.console().print(fmt.services_table(found))
+
+
+@main.command()
+@common_options
+@click.pass_context
+def contracts(ctx: click.Context, as_json: bool) -> None:
+    """List the contracts (their latest terms) with their lines.
+
+    \b
+    Example:
+      sla-ledger contracts
+    """
+    found = _ledger(ctx).contracts()
+    if as_json:
+        _print_json([c.model_dump(mode="json") for c in found])
+    else:
+        fmt.console().print(fmt.contracts_table(found))
