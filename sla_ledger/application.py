@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 from uuid import UUID, uuid4
@@ -15,30 +15,25 @@ from eventsourcing.persistence import IntegrityError, Mapper, Notification, Stor
 from sla_ledger.adapters.event_mapper import PydanticMapper
 from sla_ledger.adapters.probe_index import ProbeIndex, ProbeRow, series_key
 from sla_ledger.clock import Clock, SystemClock
+from sla_ledger.domain import commands
 from sla_ledger.domain import events as ev
 from sla_ledger.domain.closing import close_due
-from sla_ledger.domain.evidence import FOREVER, Probe, parse_probe_id, probe_id
+from sla_ledger.domain.evidence import FOREVER, Probe, probe_id
 from sla_ledger.domain.ingest import group_probes
-from sla_ledger.domain.projection import ContractHistory, LedgerState, MaintenanceHistory
+from sla_ledger.domain.projection import LedgerState
 from sla_ledger.domain.reckoning import Reckoner
 from sla_ledger.domain.statement import Statement
 from sla_ledger.domain.terms import Contract, Service
 from sla_ledger.domain.time import (
-    duration_us,
     from_us,
-    is_aware,
-    month_of,
-    next_month,
     parse_month,
     to_us,
 )
 from sla_ledger.exceptions import (
     InvalidEvidence,
-    InvalidTerms,
     ProbeConflict,
     SlaLedgerError,
     StoreError,
-    UnknownReference,
 )
 
 PAGE = 500
@@ -142,103 +137,25 @@ class SlaLedger(Application[UUID]):
 
     def register_service(self, service: Service) -> None:
         """Record a service with its probe locations and topology."""
-        state = self.catch_up()
-        _require(service, Service, "service")
-        existing = state.service_at(service.service_id)
-        if existing is not None:
-            if existing == service:
-                return
-            raise InvalidTerms(
-                f"service {service.service_id!r} is already registered with other terms"
-            )
-        clash = [t for t in service.targets() if t in state.target_service]
-        if clash:
-            raise InvalidTerms(
-                f"target {clash[0]!r} already belongs to service {state.target_service[clash[0]]!r}"
-            )
-        self._save(
-            ev.ServiceRegistered(
-                originator_id=ev.stream_id("service", service.service_id),
-                originator_version=1,
-                recorded_at=self._now(),
-                service=service,
-            )
-        )
+        event = commands.register_service(self.catch_up(), service, self._now())
+        if event is not None:
+            self._save(event)
 
     def sign_contract(self, contract: Contract) -> None:
         """Record a new contract; every line's service must be registered."""
-        state = self.catch_up()
-        _require(contract, Contract, "contract")
-        if contract.contract_id in state.contracts:
-            raise InvalidTerms(
-                f"contract {contract.contract_id!r} is already signed; amend it instead"
-            )
-        self._check_services(contract)
-        self._save(
-            ev.ContractSigned(
-                originator_id=ev.stream_id("contract", contract.contract_id),
-                originator_version=1,
-                recorded_at=self._now(),
-                contract=contract,
-            )
-        )
+        self._save(commands.sign_contract(self.catch_up(), contract, self._now()))
 
     def amend_contract(self, contract: Contract) -> str:
         """Record new terms for a contract; they apply from the next month (R13). Returns it."""
-        state = self.catch_up()
-        _require(contract, Contract, "contract")
-        history = self._contract(contract.contract_id)
-        if (
-            contract.time_zone != history.signed.time_zone
-            or contract.starts_at != history.signed.starts_at
-        ):
-            raise InvalidTerms("an amendment cannot change a contract's time_zone or starts_at")
-        self._check_services(contract)
-        now = self._now()
-        effective = next_month(month_of(to_us(now), contract.time_zone))
-        self._save(
-            ev.ContractAmended(
-                originator_id=ev.stream_id("contract", contract.contract_id),
-                originator_version=history.version + 1,
-                recorded_at=now,
-                contract=contract,
-                effective_month=effective,
-            )
-        )
-        del state
-        return effective
+        event = commands.amend_contract(self.catch_up(), contract, self._now())
+        self._save(event)
+        return event.effective_month
 
     def notice_termination(self, contract_id: str, ends_at: datetime | None = None) -> datetime:
         """Give notice; the contract ends no sooner than the notice period allows (R13)."""
-        history = self._contract(contract_id)
-        now = self._now()
-        earliest = now + history.latest_terms().notice_period
-        if ends_at is not None:
-            _aware(ends_at, "ends_at")
-        end = max(ends_at or earliest, earliest)
-        self._save(
-            ev.ContractTerminationNoticed(
-                originator_id=ev.stream_id("contract", contract_id),
-                originator_version=history.version + 1,
-                recorded_at=now,
-                contract_id=contract_id,
-                ends_at=end,
-            )
-        )
-        return end
-
-    def _check_services(self, contract: Contract) -> None:
-        for line in contract.lines:
-            if self._state.service_at(line.service) is None:
-                raise UnknownReference(
-                    f"line {line.line_id!r} names unknown service {line.service!r}"
-                )
-
-    def _contract(self, contract_id: str) -> ContractHistory:
-        history = self.catch_up().contracts.get(contract_id)
-        if history is None:
-            raise UnknownReference(f"unknown contract {contract_id!r}")
-        return history
+        event = commands.notice_termination(self.catch_up(), contract_id, ends_at, self._now())
+        self._save(event)
+        return event.ends_at
 
     # -- evidence ----------------------------------------------------------------------------
 
@@ -312,16 +229,8 @@ class SlaLedger(Application[UUID]):
 
     def invalidate_probes(self, probes: Sequence[Probe | str], reason: str) -> UUID:
         """Treat recorded probes as never recorded (R6); the correction is itself an event."""
-        state = self.catch_up()
-        ids = []
-        for probe in probes:
-            text = probe.probe_id if isinstance(probe, Probe) else str(probe)
-            target, location, at, ok = parse_probe_id(text)
-            if not state.evidence.contains(target, location, at, ok):
-                raise UnknownReference(f"no recorded probe has id {text!r}")
-            ids.append(text)
-        return self._new_stream(
-            ev.ProbesInvalidated, probe_ids=tuple(ids), reason=_text(reason, "reason")
+        return self._save_id(
+            commands.invalidate_probes(self.catch_up(), probes, reason, self._now())
         )
 
     def declare_incident(
@@ -332,105 +241,36 @@ class SlaLedger(Application[UUID]):
         reason: str = "",
     ) -> UUID:
         """Declare services down over [start, end), open until resolved (R5)."""
-        self._check_window(services, start, end, allow_open=True)
-        return self._new_stream(
-            ev.IncidentDeclared,
-            services=tuple(services),
-            start=start,
-            end=end,
-            reason=_text(reason, "reason"),
+        event = commands.declare_incident(
+            self.catch_up(), services, start, end, reason, self._now()
         )
+        return self._save_id(event)
 
     def resolve_incident(self, incident_id: UUID, end: datetime) -> None:
-        incident = self.catch_up().incidents.get(incident_id)
-        if incident is None:
-            raise UnknownReference(f"unknown incident {incident_id}")
-        if to_us(_aware(end, "end")) <= incident.start:
-            raise InvalidEvidence(f"incident end {end.isoformat()} must be after its start")
-        self._save(
-            ev.IncidentResolved(
-                originator_id=incident_id,
-                originator_version=incident.version + 1,
-                recorded_at=self._now(),
-                end=end,
-            )
-        )
+        self._save(commands.resolve_incident(self.catch_up(), incident_id, end, self._now()))
 
     def announce_maintenance(
         self, services: Sequence[str], start: datetime, end: datetime, reason: str = ""
     ) -> UUID:
         """Announce a maintenance window [start, end); it qualifies only with enough notice (R8)."""
-        self._check_window(services, start, end)
-        return self._new_stream(
-            ev.MaintenanceAnnounced, services=tuple(services), start=start, end=end, reason=reason
+        event = commands.announce_maintenance(
+            self.catch_up(), services, start, end, reason, self._now()
         )
+        return self._save_id(event)
 
     def reschedule_maintenance(self, announcement_id: UUID, start: datetime, end: datetime) -> None:
-        history = self._announcement(announcement_id)
-        self._check_window(history.services, start, end)
-        self._save(
-            ev.MaintenanceRescheduled(
-                originator_id=announcement_id,
-                originator_version=len(history.versions) + 1,
-                recorded_at=self._now(),
-                start=start,
-                end=end,
-            )
-        )
+        """Move an announced window; the move is judged at its own recording time (R8)."""
+        state = self.catch_up()
+        self._save(commands.reschedule_maintenance(state, announcement_id, start, end, self._now()))
 
     def cancel_maintenance(self, announcement_id: UUID, reason: str = "") -> None:
-        history = self._announcement(announcement_id)
-        self._save(
-            ev.MaintenanceCancelled(
-                originator_id=announcement_id,
-                originator_version=len(history.versions) + 1,
-                recorded_at=self._now(),
-                reason=reason,
-            )
-        )
-
-    def _announcement(self, announcement_id: UUID) -> MaintenanceHistory:
-        history = self.catch_up().maintenance.get(announcement_id)
-        if history is None:
-            raise UnknownReference(f"unknown maintenance announcement {announcement_id}")
-        if history.versions[-1][3]:
-            raise InvalidEvidence(
-                f"maintenance announcement {announcement_id} was cancelled; announce a new one"
-            )
-        return history
-
-    def _check_window(
-        self,
-        services: Sequence[str],
-        start: datetime,
-        end: datetime | None,
-        allow_open: bool = False,
-    ) -> None:
+        """Cancel an announcement for good: it never qualifies again (R8)."""
         state = self.catch_up()
-        if isinstance(services, str) or not services:
-            raise InvalidEvidence(f"services {services!r} must be a non-empty list of service ids")
-        for service in services:
-            if state.service_at(service) is None:
-                raise UnknownReference(f"unknown service {service!r}")
-        _aware(start, "start")
-        if end is None and allow_open:
-            return
-        if end is None or to_us(_aware(end, "end")) <= to_us(start):
-            raise InvalidEvidence(
-                f"window [{start.isoformat()}, {end.isoformat() if end else None}) is empty: "
-                "end must be after start"
-            )
+        self._save(commands.cancel_maintenance(state, announcement_id, reason, self._now()))
 
-    def _new_stream(self, cls: type[ev.DomainEvent], **fields: Any) -> UUID:
-        stream = uuid4()
-        try:
-            event = cls(
-                originator_id=stream, originator_version=1, recorded_at=self._now(), **fields
-            )
-        except ValueError as error:
-            raise InvalidEvidence(str(error)) from None
+    def _save_id(self, event: ev.DomainEvent) -> UUID:
         self._save(event)
-        return stream
+        return event.originator_id
 
     # -- figures -----------------------------------------------------------------------------
 
@@ -445,7 +285,7 @@ class SlaLedger(Application[UUID]):
         """
         state = self.catch_up()
         clock = to_us(self._now())
-        due_at = None if now is None else to_us(_aware(now, "now"))
+        due_at = None if now is None else to_us(commands.aware(now, "now"))
         if due_at is not None and due_at > clock:
             raise InvalidEvidence(
                 f"now {now} is after the ledger clock's {from_us(clock)}: "
@@ -538,25 +378,5 @@ class _NoTranscoder(Transcoder):
         raise NotImplementedError  # abstract: never called
 
 
-def _aware(instant: object, what: str) -> datetime:
-    if not isinstance(instant, datetime) or not is_aware(instant):
-        raise InvalidEvidence(f"{what} {instant!r} must be a timezone-aware datetime")
-    return instant
-
-
 def _known(instant: datetime | None) -> int:
-    return FOREVER if instant is None else to_us(_aware(instant, "as_known_at"))
-
-
-def _text(value: object, what: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidEvidence(f"{what} {value!r} must be a non-empty text")
-    return value
-
-
-def _require(value: object, cls: type, what: str) -> None:
-    if not isinstance(value, cls):
-        raise InvalidTerms(f"{what} must be a {cls.__name__}, got {value!r}")
-
-
-__all__ = ["CreditEntry", "ProbeReceipt", "SlaLedger", "duration_us", "timedelta"]
+    return FOREVER if instant is None else to_us(commands.aware(instant, "as_known_at"))
