@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import Any
 
-from sla_ledger.domain.evidence import probe_id
+from sla_ledger.domain.evidence import Probe, probe_id
 from sla_ledger.domain.terms import Service
 from sla_ledger.domain.time import EPOCH, ONE_US
 from sla_ledger.exceptions import InvalidEvidence, ProbeConflict, UnknownReference
@@ -19,49 +20,55 @@ def group_probes(
 ) -> dict[tuple[str, str], SeriesRows]:
     """Validate every probe and group them by (target, location); all or nothing."""
     groups: dict[tuple[str, str], SeriesRows] = {}
-    locations: dict[str, tuple[str, ...]] = {}
     for index, probe in enumerate(probes):
-        try:
-            if not isinstance(probe, tuple):
-                raise TypeError
-            target, location, at, ok, *rest = probe
-        except (TypeError, ValueError):
-            raise InvalidEvidence(
-                f"probe #{index} is {probe!r}: "
-                "expected Probe(target, location, at, ok[, latency_us])"
-            ) from None
-        allowed = locations.get(target)
-        if allowed is None:
-            allowed = locations[target] = _locations_of(target, target_service, services, index)
-        if location not in allowed:
-            raise UnknownReference(
-                f"probe #{index}: location {location!r} is not registered for {target!r}; "
-                f"its locations: {', '.join(allowed)}"
-            )
-        if not isinstance(at, datetime) or at.tzinfo is None or at.utcoffset() is None:
+        target, location, at, ok, latency = _fields(probe, index)
+        rows = groups.get((target, location))
+        if rows is None:
+            _check_target(target, location, target_service, services, index)
+            rows = groups[(target, location)] = {}
+        if not isinstance(at, datetime) or at.utcoffset() is None:
             raise InvalidEvidence(f"probe #{index}: time {at!r} must be a timezone-aware datetime")
         if ok is not True and ok is not False:
             raise InvalidEvidence(f"probe #{index}: ok {ok!r} must be True or False")
-        latency = rest[0] if rest else None
         if latency is None:
             latency = -1
-        elif type(latency) is not int or latency < 0 or len(rest) > 1:
+        elif latency.__class__ is not int or latency < 0:
             raise InvalidEvidence(
                 f"probe #{index}: latency_us {latency!r} must be None or "
                 "a non-negative int of microseconds"
             )
-        at_us = (at - EPOCH) // ONE_US
-        rows = groups.get((target, location))
-        if rows is None:
-            rows = groups[(target, location)] = {}
-        key = (at_us, 1 if ok else 0)
+        key = ((at - EPOCH) // ONE_US, 1 if ok else 0)
         if rows.setdefault(key, latency) != latency:
             raise ProbeConflict(
-                f"probe #{index} {probe_id(target, location, at_us, ok)} "
-                "appears twice in the batch "
-                f"with latencies {rows[key]} and {latency} us"
+                f"probe #{index} {probe_id(target, location, key[0], ok)} "
+                f"appears twice in the batch with latencies {rows[key]} and {latency} us"
             )
     return groups
+
+
+def _fields(probe: object, index: int) -> tuple[Any, Any, Any, Any, Any]:
+    if probe.__class__ is Probe:
+        return probe
+    if isinstance(probe, tuple) and len(probe) in (4, 5):
+        return (*probe, None) if len(probe) == 4 else probe
+    raise InvalidEvidence(
+        f"probe #{index} is {probe!r}: expected Probe(target, location, at, ok[, latency_us])"
+    )
+
+
+def _check_target(
+    target: object,
+    location: object,
+    target_service: Mapping[str, str],
+    services: Mapping[str, Service],
+    index: int,
+) -> None:
+    allowed = _locations_of(target, target_service, services, index)
+    if location not in allowed:
+        raise UnknownReference(
+            f"probe #{index}: location {location!r} is not registered for {target!r}; "
+            f"its locations: {', '.join(allowed)}"
+        )
 
 
 def _locations_of(
