@@ -11,14 +11,15 @@ Nothing here is clever; when in doubt it recomputes from scratch per tick.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Hashable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 UP, DOWN, UNKNOWN = "up", "down", "unknown"
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 US_PER_S = 1_000_000
 
 # ISO 4217 minor units for the currencies the tests use.
@@ -99,7 +100,7 @@ class AnnouncementSpec:
     start: datetime
     end: datetime
     recorded_at: datetime
-    reschedules: tuple[RescheduleSpec, ...] = ()
+    reschedules: tuple[RescheduleSpec, ...] = ()  # in recording order: the last known wins
     cancelled: bool = False
 
 
@@ -213,7 +214,9 @@ def target_state(svc: ServiceSpec, views: _Views, target: str, t: int) -> str:
 
 
 def component_state(svc: ServiceSpec, comp: ComponentSpec, views: _Views, t: int) -> str:
-    states = [target_state(svc, views, f"{svc.service_id}/{comp.name}/{i}", t) for i in comp.instances]
+    states = [
+        target_state(svc, views, f"{svc.service_id}/{comp.name}/{i}", t) for i in comp.instances
+    ]
     n = len(states)
     if states.count(UP) >= comp.min_healthy:
         return UP
@@ -226,7 +229,11 @@ def raw_service_state(scn: Scenario, views: _Views, t: int) -> str:
     """R3-R6 at instant t (before the blip filter)."""
     svc = scn.service
     for inc in scn.incidents:
-        if svc.service_id in inc.services and to_us(inc.start) <= t and (inc.end is None or t < to_us(inc.end)):
+        if (
+            svc.service_id in inc.services
+            and to_us(inc.start) <= t
+            and (inc.end is None or t < to_us(inc.end))
+        ):
             return DOWN
     parts = [target_state(svc, views, svc.service_id, t)] if svc.endpoint else []
     parts += [component_state(svc, c, views, t) for c in svc.components if c.critical]
@@ -247,8 +254,8 @@ def qualifying_windows(scn: Scenario) -> list[tuple[int, int]]:
         if scn.service.service_id not in ann.services or ann.cancelled:
             continue
         start, end, recorded = ann.start, ann.end, ann.recorded_at
-        if ann.reschedules:
-            latest = max(ann.reschedules, key=lambda r: to_us(r.recorded_at))
+        if ann.reschedules:  # listed in recording order; several may share one instant
+            latest = ann.reschedules[-1]
             start, end, recorded = latest.start, latest.end, latest.recorded_at
         if to_us(recorded) <= to_us(start) - notice:
             windows.append((to_us(start), to_us(end)))
@@ -265,7 +272,9 @@ def round_half_up(value: Fraction, digits: int) -> Decimal:
     return Decimal(units).scaleb(-digits).quantize(Decimal(1).scaleb(-digits))
 
 
-def credit_for(contract: ContractSpec, availability: Fraction, active_us: int, month_us: int) -> tuple[Decimal, Decimal]:
+def credit_for(
+    contract: ContractSpec, availability: Fraction, active_us: int, month_us: int
+) -> tuple[Decimal, Decimal]:
     percent = Decimal(0)
     for below, credit in sorted(contract.tiers):
         if availability * 100 < Fraction(below):
@@ -287,7 +296,9 @@ def credit_for(contract: ContractSpec, availability: Fraction, active_us: int, m
 
 def _check_grid(scn: Scenario, tick: int, month: tuple[int, int]) -> None:
     values = [*month, to_us(scn.contract.starts_at), dur_us(scn.service.effective_staleness)]
-    values += [dur_us(scn.contract.maintenance_cap)]  # min_downtime compares whole runs: any value works
+    values += [
+        dur_us(scn.contract.maintenance_cap)
+    ]  # min_downtime compares whole runs: any value works
     values += [to_us(scn.contract.ends_at)] if scn.contract.ends_at else []
     values += [to_us(p.at) for p in scn.probes]
     for inc in scn.incidents:
@@ -329,7 +340,9 @@ def _blip_filtered(states: list[str], min_downtime: int, tick: int) -> list[str]
     return out
 
 
-def evaluate(scn: Scenario, month: str, tick: timedelta = timedelta(seconds=60), full_timeline: bool = False) -> Figures:
+def evaluate(
+    scn: Scenario, month: str, tick: timedelta = timedelta(seconds=60), full_timeline: bool = False
+) -> Figures:
     """Figures for the scenario's one contract line and ``month`` ("YYYY-MM").
 
     Args:
@@ -362,7 +375,7 @@ def evaluate(scn: Scenario, month: str, tick: timedelta = timedelta(seconds=60),
     windows = qualifying_windows(scn)
     cap = dur_us(c.maintenance_cap)
     excluded = down = unknown = 0
-    for t, state in zip(ticks, states):
+    for t, state in zip(ticks, states, strict=True):
         if not a_start <= t < a_end:
             continue
         in_window = any(ws <= t < we for ws, we in windows)
@@ -410,11 +423,21 @@ class Knowledge:
 
     service: ServiceSpec
     probes: list[tuple[ProbeSpec, datetime]] = field(default_factory=list)
-    invalidations: list[tuple[tuple[str, str, datetime, bool], datetime]] = field(default_factory=list)
+    invalidations: list[tuple[tuple[str, str, datetime, bool], datetime]] = field(
+        default_factory=list
+    )
     # incident id -> (services, start, end as declared, declared_at, [(end, resolved_at)])
-    incidents: dict[str, tuple[tuple[str, ...], datetime, datetime | None, datetime, list[tuple[datetime, datetime]]]] = field(default_factory=dict)
+    incidents: dict[
+        Hashable,
+        tuple[
+            tuple[str, ...], datetime, datetime | None, datetime, list[tuple[datetime, datetime]]
+        ],
+    ] = field(default_factory=dict)
     # announcement id -> (services, start, end, recorded_at, [reschedules], [cancelled_at])
-    announcements: dict[str, tuple[tuple[str, ...], datetime, datetime, datetime, list[RescheduleSpec], list[datetime]]] = field(default_factory=dict)
+    announcements: dict[
+        Hashable,
+        tuple[tuple[str, ...], datetime, datetime, datetime, list[RescheduleSpec], list[datetime]],
+    ] = field(default_factory=dict)
 
     def scenario(self, contract: ContractSpec, known_at: datetime | None = None) -> Scenario:
         def known(t: datetime) -> bool:

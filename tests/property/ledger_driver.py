@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sla_ledger import (
     Component,
@@ -15,13 +16,28 @@ from sla_ledger import (
     Service,
     open_ledger,
 )
-
-from tests.property.brute_force import ContractSpec, Figures, ProbeSpec, ServiceSpec, truncated_percent
+from tests.property.brute_force import (
+    AnnouncementSpec,
+    ContractSpec,
+    Figures,
+    ProbeSpec,
+    RescheduleSpec,
+    ServiceSpec,
+)
 from tests.property.strategies import OTHER_SERVICE, Case
 
 FIGURE_FIELDS = (
-    "month_us", "active_us", "excluded_us", "eligible_us", "down_us", "unknown_us",
-    "unavailable_us", "availability", "met", "credit_percent", "credit",
+    "month_us",
+    "active_us",
+    "excluded_us",
+    "eligible_us",
+    "down_us",
+    "unknown_us",
+    "unavailable_us",
+    "availability",
+    "met",
+    "credit_percent",
+    "credit",
 )
 
 
@@ -49,7 +65,13 @@ def to_probe(p: ProbeSpec) -> Probe:
     return Probe(target=p.target, location=p.location, at=p.at, ok=p.ok)
 
 
-def to_contract(spec: ContractSpec, contract_id: str = "c1", line_id: str = "core", service: str = "api", **terms) -> Contract:
+def to_contract(
+    spec: ContractSpec,
+    contract_id: str = "c1",
+    line_id: str = "core",
+    service: str = "api",
+    **terms,
+) -> Contract:
     return Contract(
         contract_id=contract_id,
         customer="ACME",
@@ -71,7 +93,7 @@ def to_contract(spec: ContractSpec, contract_id: str = "c1", line_id: str = "cor
         maintenance_notice=spec.maintenance_notice,
         maintenance_cap=spec.maintenance_cap,
         min_downtime=spec.min_downtime,
-        unknown_counts_as=spec.unknown_counts_as,
+        unknown_counts_as=spec.unknown_counts_as,  # type: ignore[arg-type]
         **terms,
     )
 
@@ -88,19 +110,22 @@ def replay(case: Case):
     if scn.contract.ends_at is not None:
         ledger.notice_termination("c1", ends_at=scn.contract.ends_at)
 
-    actions: list[tuple[datetime, int, object]] = []
+    # (when, order at one instant, announcement index, new window or None to cancel)
+    actions: list[tuple[datetime, int, int, AnnouncementSpec | RescheduleSpec | None]] = []
     for i, ann in enumerate(scn.announcements):
-        actions.append((ann.recorded_at, 0, ("announce", i, ann)))
-        for r in ann.reschedules:
-            actions.append((r.recorded_at, 1, ("reschedule", i, r)))
-        if case.cancel_at[i] is not None:
-            actions.append((case.cancel_at[i], 2, ("cancel", i, None)))
-    ids: dict[int, str] = {}
-    for when, _, (kind, i, item) in sorted(actions, key=lambda a: (a[0], a[1])):
+        actions.append((ann.recorded_at, 0, i, ann))
+        actions += [(r.recorded_at, 1, i, r) for r in ann.reschedules]
+        cancel_at = case.cancel_at[i]
+        if cancel_at is not None:
+            actions.append((cancel_at, 2, i, None))
+    ids: dict[int, Any] = {}
+    for when, _, i, item in sorted(actions, key=lambda a: (a[0], a[1])):
         clock.set(when)
-        if kind == "announce":
-            ids[i] = ledger.announce_maintenance(services=list(item.services), start=item.start, end=item.end, reason="planned")
-        elif kind == "reschedule":
+        if isinstance(item, AnnouncementSpec):
+            ids[i] = ledger.announce_maintenance(
+                services=list(item.services), start=item.start, end=item.end, reason="planned"
+            )
+        elif isinstance(item, RescheduleSpec):
             ledger.reschedule_maintenance(ids[i], start=item.start, end=item.end)
         else:
             ledger.cancel_maintenance(ids[i], reason="called off")
@@ -108,9 +133,14 @@ def replay(case: Case):
     clock.set(case.settle_at)
     if scn.probes:
         ledger.record_probes([to_probe(p) for p in scn.probes])
-    for inc, later in zip(scn.incidents, case.resolve_later):
-        incident_id = ledger.declare_incident(services=list(inc.services), start=inc.start, end=None if later else inc.end, reason="outage")
-        if later:
+    for inc, later in zip(scn.incidents, case.resolve_later, strict=True):
+        incident_id = ledger.declare_incident(
+            services=list(inc.services),
+            start=inc.start,
+            end=None if later else inc.end,
+            reason="outage",
+        )
+        if later and inc.end is not None:
             ledger.resolve_incident(incident_id, end=inc.end)
     if scn.invalidated:
         dead = [to_probe(p) for p in scn.probes if p.key in scn.invalidated]
@@ -128,12 +158,17 @@ def expected_of(fig: Figures) -> dict:
 
 def describe_case(case: Case) -> str:
     scn = case.scenario
-    lines = [f"month={case.month} tick={case.tick} contract={scn.contract}", f"service={scn.service}"]
-    lines += [f"incident {i} (resolve_later={r})" for i, r in zip(scn.incidents, case.resolve_later)]
-    lines += [f"announcement {a} cancel_at={c}" for a, c in zip(scn.announcements, case.cancel_at)]
+    lines = [
+        f"month={case.month} tick={case.tick} contract={scn.contract}",
+        f"service={scn.service}",
+    ]
+    incidents = zip(scn.incidents, case.resolve_later, strict=True)
+    lines += [f"incident {i} (resolve_later={r})" for i, r in incidents]
+    announcements = zip(scn.announcements, case.cancel_at, strict=True)
+    lines += [f"announcement {a} cancel_at={c}" for a, c in announcements]
     lines += [f"invalidated {sorted(scn.invalidated)}"]
-    lines += [f"probe {p.target} {p.location} {p.at.isoformat()} {'ok' if p.ok else 'DOWN'}" for p in sorted(scn.probes, key=lambda p: (p.target, p.location, p.at))]
+    lines += [
+        f"probe {p.target} {p.location} {p.at.isoformat()} {'ok' if p.ok else 'DOWN'}"
+        for p in sorted(scn.probes, key=lambda p: (p.target, p.location, p.at))
+    ]
     return "\n".join(lines)
-
-
-__all__ = ["FIGURE_FIELDS", "describe_case", "expected_of", "figures_of", "replay", "to_contract", "to_probe", "to_service", "truncated_percent"]

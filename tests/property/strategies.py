@@ -8,13 +8,15 @@ around the contract's active part of the month to keep the model fast.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from fractions import Fraction
 
 from hypothesis import strategies as st
 
 from tests.property.brute_force import (
     DEFAULT_TIERS,
+    MINOR_UNITS,
     AnnouncementSpec,
     ComponentSpec,
     ContractSpec,
@@ -24,9 +26,10 @@ from tests.property.brute_force import (
     Scenario,
     ServiceSpec,
     month_bounds,
+    round_half_up,
 )
 
-UTC = timezone.utc
+UTC = UTC
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 H = timedelta(hours=1)
 ZONES = ("UTC", "Europe/Berlin", "America/New_York")
@@ -81,8 +84,13 @@ def services(draw, tick: timedelta) -> ServiceSpec:
             )
         )
     endpoint = draw(st.booleans()) if any(c.critical for c in comps) else True
-    interval = draw(st.sampled_from([tick * 5, 15 * timedelta(minutes=1), 30 * timedelta(minutes=1), H]))
-    staleness = draw(st.one_of(st.none(), st.none(), st.builds(lambda k: tick * k, st.integers(1, 40))))
+    interval = draw(
+        st.sampled_from([tick * 5, 15 * timedelta(minutes=1), 30 * timedelta(minutes=1), H])
+    )
+    interval = tick * -(-interval // tick)  # on the grid
+    staleness = draw(
+        st.one_of(st.none(), st.none(), st.builds(lambda k: tick * k, st.integers(1, 40)))
+    )
     quorum = draw(st.one_of(st.none(), st.integers(1, len(locations))))
     return ServiceSpec("api", locations, interval, staleness, quorum, endpoint, tuple(comps))
 
@@ -93,17 +101,24 @@ def _segment_length(tick: timedelta):
 
 
 @st.composite
-def target_probes(draw, svc: ServiceSpec, target: str, tick: timedelta, span: tuple[datetime, datetime]):
+def target_probes(
+    draw, svc: ServiceSpec, target: str, tick: timedelta, span: tuple[datetime, datetime]
+):
     """Probes of one target: a few segments where locations mostly agree, then ok or silence."""
     start, end = span
     interval = svc.probe_interval
-    jitter = {loc: tick * draw(st.integers(0, max(0, interval // tick - 1))) for loc in svc.locations}
+    jitter = {
+        loc: tick * draw(st.integers(0, max(0, interval // tick - 1))) for loc in svc.locations
+    }
     segments = []
     t = start
     for _ in range(draw(st.integers(0, 5))):
         length = tick * draw(_segment_length(tick))
         base = draw(st.sampled_from(["fail", "ok", "fail", "silent"]))
-        actions = {loc: draw(st.sampled_from([base, base, base, "fail", "ok", "silent"])) for loc in svc.locations}
+        actions = {
+            loc: draw(st.sampled_from([base, base, base, "fail", "ok", "silent"]))
+            for loc in svc.locations
+        }
         segments.append((t, min(t + length, end), actions))
         t += length
         if t >= end:
@@ -124,19 +139,28 @@ def target_probes(draw, svc: ServiceSpec, target: str, tick: timedelta, span: tu
 
 
 @st.composite
-def cases(draw, max_windows: int = 3) -> Case:
+def cases(draw, min_windows: int = 0, max_windows: int = 3, money_edges: bool = False) -> Case:
+    """Args:
+    min_windows, max_windows: how many maintenance announcements.
+    money_edges: whole-month contracts whose credits land on rounding ties
+        and on ``minimum_credit`` exactly.
+    """
     tick = timedelta(seconds=draw(st.sampled_from([60, 120, 300])))
     zone = draw(st.sampled_from(ZONES))
     month = draw(st.sampled_from(MONTHS))
     m0_us, m1_us = month_bounds(zone, month)
     m0, m1 = _utc(m0_us), _utc(m1_us)
-    mode = draw(st.sampled_from(["tail", "tail", "window", "window", "full"]))
+    mode = (
+        "full"
+        if money_edges
+        else draw(st.sampled_from(["tail", "tail", "window", "window", "full"]))
+    )
     ends_at = None
     if mode == "tail":
         starts_at = m1 - _ticks(draw, H, 6, 40)
         active = (starts_at, m1)
     elif mode == "window":
-        starts_at = m0 + _ticks(draw, H, 0, 24 * 20)
+        starts_at = m0 + draw(st.sampled_from([timedelta(0), _ticks(draw, H, 0, 24 * 20)]))
         ends_at = starts_at + _ticks(draw, H, 6, 40)
         active = (starts_at, min(ends_at, m1))
     else:
@@ -158,28 +182,42 @@ def cases(draw, max_windows: int = 3) -> Case:
     for target in svc.targets():
         probes += draw(target_probes(svc, target, tick, span))
     probes += draw(st.lists(_stray_probe(svc, tick, span), max_size=3))
+    probes += draw(_blips(svc, tick, span, (m0, m1, starts_at)))
     if probes:
         flips = draw(st.lists(st.integers(0, len(probes) - 1), max_size=3))
         probes += [replace(probes[i], ok=not probes[i].ok) for i in flips]  # disagreeing duplicates
     probes = list(dict.fromkeys(probes))  # identical probes share an id: keep one
-    invalidated = frozenset()
+    invalidated: frozenset[tuple[str, str, datetime, bool]] = frozenset()
     if probes:
         picks = draw(st.lists(st.integers(0, len(probes) - 1), max_size=4))
         invalidated = frozenset(probes[i].key for i in picks)
 
-    contract = draw(contracts(zone, starts_at, ends_at, tick))
+    contract = draw(contracts(zone, starts_at, ends_at, tick, money_edges))
     incidents, resolve_later = draw(_incidents(tick, span))
-    anns, cancel_at = draw(_announcements(tick, span, contract.maintenance_notice, max_windows))
+    anns, cancel_at = draw(
+        _announcements(tick, span, contract.maintenance_notice, min_windows, max_windows)
+    )
 
     recorded = [a.recorded_at for a in anns] + [r.recorded_at for a in anns for r in a.reschedules]
     notice_period = timedelta(days=1)
-    sign_at = min([*recorded, starts_at, span[0], (ends_at or m1) - notice_period]) - timedelta(days=1)
+    sign_at = min([*recorded, starts_at, span[0], (ends_at or m1) - notice_period]) - timedelta(
+        days=1
+    )
     sign_at -= (sign_at - EPOCH) % H
     ends = [span[1], m1, *(a.end for a in anns), *(r.end for a in anns for r in a.reschedules)]
     ends += [i.end for i in incidents if i.end is not None]
     settle_at = max(ends) + H
     scenario = Scenario(svc, contract, tuple(probes), invalidated, tuple(incidents), tuple(anns))
-    return Case(scenario, month, tick, sign_at, settle_at, tuple(cancel_at), tuple(resolve_later), notice_period)
+    return Case(
+        scenario,
+        month,
+        tick,
+        sign_at,
+        settle_at,
+        tuple(cancel_at),
+        tuple(resolve_later),
+        notice_period,
+    )
 
 
 def _stray_probe(svc: ServiceSpec, tick: timedelta, span: tuple[datetime, datetime]):
@@ -191,6 +229,29 @@ def _stray_probe(svc: ServiceSpec, tick: timedelta, span: tuple[datetime, dateti
         st.integers(0, max(0, steps - 1)),
         st.booleans(),
     )
+
+
+@st.composite
+def _blips(
+    draw,
+    svc: ServiceSpec,
+    tick: timedelta,
+    span: tuple[datetime, datetime],
+    edges: tuple[datetime, ...],
+):
+    """Short outages seen from every location, some straddling a month or contract edge."""
+    steps = int((span[1] - span[0]) / tick)
+    probes = []
+    for _ in range(draw(st.integers(0, 3))):
+        target = draw(st.sampled_from(svc.targets()))
+        length = tick * draw(st.integers(1, 6))
+        if draw(st.booleans()):
+            start = draw(st.sampled_from(edges)) - tick * draw(st.integers(0, 5))
+        else:
+            start = span[0] + tick * draw(st.integers(0, max(0, steps - 1)))
+        probes += [ProbeSpec(target, loc, start, False) for loc in svc.locations]
+        probes += [ProbeSpec(target, loc, start + length, True) for loc in svc.locations]
+    return probes
 
 
 _SERVICES = st.sampled_from([("api",), ("api",), ("api", OTHER_SERVICE), (OTHER_SERVICE,)])
@@ -210,11 +271,13 @@ def _incidents(draw, tick: timedelta, span: tuple[datetime, datetime]):
 
 
 @st.composite
-def _announcements(draw, tick: timedelta, span: tuple[datetime, datetime], notice: timedelta, most: int):
+def _announcements(
+    draw, tick: timedelta, span: tuple[datetime, datetime], notice: timedelta, least: int, most: int
+):
     steps = int((span[1] - span[0]) / tick)
     anns, cancel_at = [], []
     slack = [-tick, timedelta(0), tick, timedelta(days=1), -timedelta(days=1), -H]
-    for _ in range(draw(st.integers(0, most))):
+    for _ in range(draw(st.integers(least, most))):
         start = span[0] + tick * draw(st.integers(-int(2 * H / tick), max(0, steps - 1)))
         end = start + tick * draw(st.integers(1, int(6 * H / tick)))
         recorded = start - notice - draw(st.sampled_from(slack))
@@ -224,7 +287,9 @@ def _announcements(draw, tick: timedelta, span: tuple[datetime, datetime], notic
             if room < 1:
                 break
             at = cur_recorded + tick * draw(st.integers(1, room))
-            new_start = max(at + tick, start + tick * draw(st.integers(-int(3 * H / tick), int(3 * H / tick))))
+            new_start = max(
+                at + tick, start + tick * draw(st.integers(-int(3 * H / tick), int(3 * H / tick)))
+            )
             new_start = draw(st.sampled_from([new_start, at + notice, at + notice - tick]))
             new_start = max(new_start, at + tick)
             new_end = new_start + tick * draw(st.integers(1, int(6 * H / tick)))
@@ -238,42 +303,85 @@ def _announcements(draw, tick: timedelta, span: tuple[datetime, datetime], notic
                 cancelled = False
             else:
                 when = cur_recorded + tick * draw(st.integers(1, room))
-        anns.append(AnnouncementSpec(draw(_SERVICES), start, end, recorded, tuple(reschedules), cancelled))
+        anns.append(
+            AnnouncementSpec(draw(_SERVICES), start, end, recorded, tuple(reschedules), cancelled)
+        )
         cancel_at.append(when)
     return anns, cancel_at
 
 
 _MONEY = {
-    "EUR": st.sampled_from([Decimal("1000.00"), Decimal("333.33"), Decimal("0.05"), Decimal("12.34")]),
+    "EUR": st.sampled_from(
+        [Decimal("1000.00"), Decimal("333.33"), Decimal("0.05"), Decimal("12.34")]
+    ),
     "USD": st.sampled_from([Decimal("1000.00"), Decimal("99.99"), Decimal("7.00")]),
     "JPY": st.sampled_from([Decimal("12345"), Decimal("1000"), Decimal("7")]),
     "BHD": st.sampled_from([Decimal("1000.000"), Decimal("33.335")]),
+}
+# fee x 10 % (or 25 %) sits exactly on half a minor unit: half-up and half-even differ
+_TIE_FEES = {
+    "EUR": st.sampled_from([Decimal("0.25"), Decimal("0.05"), Decimal("12.34")]),
+    "USD": st.sampled_from([Decimal("0.25"), Decimal("1.02")]),
+    "JPY": st.sampled_from([Decimal("25"), Decimal("5"), Decimal("2")]),
+    "BHD": st.sampled_from([Decimal("0.025"), Decimal("0.045")]),
 }
 _MINIMUM = {"EUR": "5.00", "USD": "0.50", "JPY": "100", "BHD": "1.000"}
 _TIERS = st.sampled_from(
     [
         DEFAULT_TIERS,
-        ((Decimal("99.95"), Decimal("5")), (Decimal("99.5"), Decimal("15")), (Decimal("90"), Decimal("50"))),
+        (
+            (Decimal("99.95"), Decimal("5")),
+            (Decimal("99.5"), Decimal("15")),
+            (Decimal("90"), Decimal("50")),
+        ),
         ((Decimal("100"), Decimal("3.333")),),
     ]
 )
 
 
 @st.composite
-def contracts(draw, zone: str, starts_at: datetime, ends_at: datetime | None, tick: timedelta) -> ContractSpec:
+def contracts(
+    draw,
+    zone: str,
+    starts_at: datetime,
+    ends_at: datetime | None,
+    tick: timedelta,
+    money_edges: bool = False,
+) -> ContractSpec:
     currency = draw(st.sampled_from(sorted(_MONEY)))
+    tiers = draw(_TIERS)
+    fee = draw(_TIE_FEES[currency] if money_edges else _MONEY[currency])
+    minimum = [Decimal(0), Decimal(_MINIMUM[currency])]
+    if money_edges:  # a whole month's credit at some tier, exactly
+        minimum += [
+            round_half_up(Fraction(fee) * Fraction(pct) / 100, MINOR_UNITS[currency])
+            for _, pct in tiers
+        ]
     return ContractSpec(
         time_zone=zone,
         starts_at=starts_at,
         ends_at=ends_at,
-        monthly_fee=draw(_MONEY[currency]),
+        monthly_fee=fee,
         currency=currency,
         target=draw(st.sampled_from([Decimal("99.9"), Decimal("99.5"), Decimal("95")])),
-        tiers=draw(_TIERS),
+        tiers=tiers,
         max_credit=draw(st.sampled_from([Decimal("100"), Decimal("30"), Decimal("12.5")])),
-        minimum_credit=draw(st.sampled_from([Decimal(0), Decimal(_MINIMUM[currency])])),
+        minimum_credit=draw(st.sampled_from(minimum)),
         maintenance_notice=draw(st.sampled_from([timedelta(days=5), timedelta(days=1), 2 * H])),
         maintenance_cap=draw(st.sampled_from([8 * H, 2 * H, 30 * timedelta(minutes=1), tick])),
-        min_downtime=draw(st.sampled_from([timedelta(seconds=60), tick * 2, tick * 3, timedelta(seconds=90), timedelta(0)])),
-        unknown_counts_as=draw(st.sampled_from(["unavailable", "available"])),
+        min_downtime=draw(
+            st.sampled_from(
+                [
+                    timedelta(seconds=60),
+                    tick * 2,
+                    tick * 3,
+                    tick * 5,
+                    timedelta(seconds=90),
+                    timedelta(0),
+                ]
+            )
+        ),
+        unknown_counts_as=draw(
+            st.sampled_from(["available"] if money_edges else ["unavailable", "available"])
+        ),
     )

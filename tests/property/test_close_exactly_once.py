@@ -5,16 +5,17 @@ A stateful test drives a ledger and the brute-force model side by side (R11, R12
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from hypothesis import event, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
 from sla_ledger import ManualClock, open_ledger
-
 from tests.property.brute_force import (
+    MINOR_UNITS,
     ContractSpec,
     Knowledge,
     ProbeSpec,
@@ -25,7 +26,7 @@ from tests.property.brute_force import (
 )
 from tests.property.ledger_driver import expected_of, figures_of, to_contract, to_probe, to_service
 
-UTC = timezone.utc
+UTC = UTC
 H = timedelta(hours=1)
 TICK = H  # every evidence instant is on the hour; the clock runs 17 minutes off it
 START = datetime(2026, 2, 20, 0, 17, tzinfo=UTC)
@@ -34,16 +35,36 @@ LOCS = ("l1", "l2", "l3")
 SERVICE = ServiceSpec("api", LOCS, probe_interval=H, staleness=12 * H)
 GRACE = H
 
-C1 = ContractSpec(time_zone="UTC", starts_at=datetime(2026, 2, 11, tzinfo=UTC), unknown_counts_as="available")
+C1 = ContractSpec(
+    time_zone="UTC", starts_at=datetime(2026, 2, 11, tzinfo=UTC), unknown_counts_as="available"
+)
 C1_EDGE = ContractSpec(
-    time_zone="UTC", starts_at=C1.starts_at, unknown_counts_as="available",
-    monthly_fee=Decimal("250.00"), target=Decimal("99.5"), minimum_credit=Decimal("30.00"),
+    time_zone="UTC",
+    starts_at=C1.starts_at,
+    unknown_counts_as="available",
+    monthly_fee=Decimal("250.00"),
+    target=Decimal("99.5"),
+    minimum_credit=Decimal("30.00"),
 )
 C2 = ContractSpec(
-    time_zone="Europe/Berlin", starts_at=datetime(2026, 1, 31, 23, tzinfo=UTC), unknown_counts_as="available",
-    monthly_fee=Decimal("5000"), currency="JPY", maintenance_cap=2 * H, min_downtime=2 * H,
+    time_zone="Europe/Berlin",
+    starts_at=datetime(2026, 1, 31, 23, tzinfo=UTC),
+    unknown_counts_as="available",
+    monthly_fee=Decimal("5000"),
+    currency="JPY",
+    maintenance_cap=2 * H,
+    min_downtime=2 * H,
 )
-LINES = {("c1", "core"): C1, ("c1", "edge"): C1_EDGE, ("c2", "core"): C2}
+C3 = ContractSpec(  # the one contract that allows clawback
+    time_zone="America/New_York",
+    starts_at=datetime(2026, 2, 1, 5, tzinfo=UTC),
+    unknown_counts_as="available",
+    monthly_fee=Decimal("800.00"),
+    currency="USD",
+    max_credit=Decimal("30"),
+)
+LINES = {("c1", "core"): C1, ("c1", "edge"): C1_EDGE, ("c2", "core"): C2, ("c3", "core"): C3}
+CLAWBACK = {"c3"}
 
 
 def _hour(t: datetime) -> datetime:
@@ -60,12 +81,13 @@ class CloseExactlyOnce(RuleBasedStateMachine):
         edge = to_contract(C1_EDGE, "c1", "edge").lines[0]
         self.ledger.sign_contract(c1.model_copy(update={"lines": (*c1.lines, edge)}))
         self.ledger.sign_contract(to_contract(C2, "c2", "core", grace=GRACE))
+        self.ledger.sign_contract(to_contract(C3, "c3", "core", grace=GRACE, clawback=True))
         self.knowledge = Knowledge(SERVICE)
         self.kversion = 0
         self.cache: dict = {}
         self.batches: list[list[ProbeSpec]] = []
-        self.open_incidents: dict[str, datetime] = {}
-        self.announcements: list[str] = []
+        self.open_incidents: dict[Any, datetime] = {}
+        self.announcements: list[Any] = []
         self.seen: dict[tuple, tuple[int, dict]] = {}  # key -> (version, figures) last observed
         self.max_due: dict[tuple, Decimal] = {}
         self.snapshots: list[tuple[datetime, dict]] = []  # (time, key -> (version, figures))
@@ -88,7 +110,9 @@ class CloseExactlyOnce(RuleBasedStateMachine):
     def advance_past_the_next_close(self, extra):
         now = self._now()
         year, month = (now.year + 1, 1) if now.month == 12 else (now.year, now.month + 1)
-        target = datetime(year, month, 1, 1, 17, tzinfo=UTC) + extra * H  # Berlin closes an hour earlier
+        target = (
+            datetime(year, month, 1, 1, 17, tzinfo=UTC) + extra * H
+        )  # Berlin closes an hour earlier
         if target < datetime(2026, 6, 20, tzinfo=UTC):
             self.clock.set(target)
 
@@ -116,7 +140,9 @@ class CloseExactlyOnce(RuleBasedStateMachine):
     def declare_incident(self, back, length):
         start = _hour(self._now()) - back * H
         end = None if length is None or start + length * H > self._now() else start + length * H
-        incident_id = self.ledger.declare_incident(services=["api"], start=start, end=end, reason="outage")
+        incident_id = self.ledger.declare_incident(
+            services=["api"], start=start, end=end, reason="outage"
+        )
         self.knowledge.incidents[incident_id] = (("api",), start, end, self._now(), [])
         if end is None:
             self.open_incidents[incident_id] = start
@@ -125,7 +151,9 @@ class CloseExactlyOnce(RuleBasedStateMachine):
     @precondition(lambda self: self.open_incidents)
     @rule(data=st.data())
     def resolve_incident(self, data):
-        incident_id = data.draw(st.sampled_from(sorted(self.open_incidents)))
+        incident_id = data.draw(
+            st.sampled_from(list(self.open_incidents))
+        )  # ids are random: keep insertion order
         start = self.open_incidents[incident_id]
         room = int((_hour(self._now()) - start) / H)
         if room < 1:
@@ -139,8 +167,17 @@ class CloseExactlyOnce(RuleBasedStateMachine):
     @rule(ahead=st.integers(1, 24 * 9), length=st.integers(1, 6))
     def announce_maintenance(self, ahead, length):
         start = _hour(self._now()) + ahead * H
-        ann_id = self.ledger.announce_maintenance(services=["api"], start=start, end=start + length * H, reason="upgrade")
-        self.knowledge.announcements[ann_id] = (("api",), start, start + length * H, self._now(), [], [])
+        ann_id = self.ledger.announce_maintenance(
+            services=["api"], start=start, end=start + length * H, reason="upgrade"
+        )
+        self.knowledge.announcements[ann_id] = (
+            ("api",),
+            start,
+            start + length * H,
+            self._now(),
+            [],
+            [],
+        )
         self.announcements.append(ann_id)
         self._learn()
 
@@ -150,7 +187,9 @@ class CloseExactlyOnce(RuleBasedStateMachine):
         ann_id = data.draw(st.sampled_from(self.announcements))
         start = _hour(self._now()) + ahead * H
         self.ledger.reschedule_maintenance(ann_id, start=start, end=start + length * H)
-        self.knowledge.announcements[ann_id][4].append(RescheduleSpec(start, start + length * H, self._now()))
+        self.knowledge.announcements[ann_id][4].append(
+            RescheduleSpec(start, start + length * H, self._now())
+        )
         self._learn()
 
     @precondition(lambda self: self.announcements)
@@ -169,7 +208,9 @@ class CloseExactlyOnce(RuleBasedStateMachine):
         issued = self.ledger.close_due_months()
         self._check_after_close(issued)
         if twice:
-            assert self.ledger.close_due_months() == [], "a second close in a row must change nothing"
+            assert self.ledger.close_due_months() == [], (
+                "a second close in a row must change nothing"
+            )
             self._check_after_close([])
 
     @precondition(lambda self: self.snapshots)
@@ -181,16 +222,33 @@ class CloseExactlyOnce(RuleBasedStateMachine):
             assert st_then is not None, (cid, line, month, when)
             assert (st_then.version, figures_of(st_then)) == (version, figures)
 
+    @rule(data=st.data(), key=st.sampled_from(sorted(LINES)), month=st.sampled_from(MONTHS[1:4]))
+    def figures_as_known_at_an_earlier_instant_follow_what_was_recorded_by_then(
+        self, data, key, month
+    ):
+        hours = int((self._now() - START) / H)
+        when = START + data.draw(st.integers(0, hours)) * H
+        end = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(
+            microseconds=month_bounds(LINES[key].time_zone, month)[1]
+        )
+        if when < end:
+            return  # a month still running at `when`: the ledger clips it there (see report)
+        actual = self.ledger.compute_statement(key[0], key[1], month, as_known_at=when)
+        expected = evaluate(self.knowledge.scenario(LINES[key], known_at=when), month, TICK)
+        assert figures_of(actual) == expected_of(expected)
+
     def _expected(self, key, month):
         spec = LINES[key]
         cache_key = (self.kversion, key, month)
         if cache_key not in self.cache:
-            self.cache[cache_key] = expected_of(evaluate(self.knowledge.scenario(spec), month, TICK))
+            self.cache[cache_key] = expected_of(
+                evaluate(self.knowledge.scenario(spec), month, TICK)
+            )
         return self.cache[cache_key]
 
     def _due(self, key, month) -> bool:
         spec = LINES[key]
-        start, end = month_bounds(spec.time_zone, month)
+        _start, end = month_bounds(spec.time_zone, month)
         end_at = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=end)
         return self._now() > end_at + GRACE and end_at > spec.starts_at
 
@@ -208,23 +266,36 @@ class CloseExactlyOnce(RuleBasedStateMachine):
                 assert statement is not None, f"{full} is due but has no statement"
                 figures = figures_of(statement)
                 assert figures == self._expected(key, month), full
+                digits = MINOR_UNITS[LINES[key].currency]
+                assert statement.credit.as_tuple().exponent == -digits, (
+                    f"{full} credit {statement.credit!r}"
+                )
                 before = self.seen.get(full)
                 if before is None:
                     assert statement.version == 1
                     advanced.add((*full, 1))
                 elif figures != before[1]:
-                    assert statement.version == before[0] + 1, f"{full} changed without one new version"
+                    assert statement.version == before[0] + 1, (
+                        f"{full} changed without one new version"
+                    )
                     assert statement.changed_by, f"{full} restated without naming events"
                     advanced.add((*full, statement.version))
                 else:
-                    assert statement.version == before[0], f"{full} got a new version with equal figures"
+                    assert statement.version == before[0], (
+                        f"{full} got a new version with equal figures"
+                    )
                 self.seen[full] = (statement.version, figures)
                 snapshot[full] = (statement.version, figures)
-                self.max_due[full] = max(self.max_due.get(full, Decimal(0)), statement.credit)
+                if key[0] in CLAWBACK:
+                    self.max_due[full] = statement.credit  # what is owed now
+                else:
+                    self.max_due[full] = max(self.max_due.get(full, Decimal(0)), statement.credit)
         assert issued_keys == advanced
         event(f"statements observed: {min(len(snapshot), 6)}+")
         if any(k[3] > 1 for k in advanced):
             event("restatement")
+        if self.snapshots and self.snapshots[-1][0] == self._now():
+            self.snapshots.pop()  # as known at an instant includes everything recorded at it
         self.snapshots.append((self._now(), snapshot))
         self._check_credits()
 
@@ -238,11 +309,11 @@ class CloseExactlyOnce(RuleBasedStateMachine):
         totals: dict[tuple, Decimal] = {}
         for e in entries:
             full = (e.contract_id, e.line_id, e.month)
-            assert e.amount > 0, f"no clawback by default, got {e}"
+            assert e.amount > 0 or full[0] in CLAWBACK, f"no clawback by default, got {e}"
             assert e.currency == LINES[full[:2]].currency
             totals[full] = totals.get(full, Decimal(0)) + e.amount
         expected = {k: v for k, v in self.max_due.items() if v > 0}
-        assert totals == expected
+        assert {k: v for k, v in totals.items() if v} == expected
         if entries:
             event(f"credit kinds {sorted({e.kind for e in entries})}")
 
