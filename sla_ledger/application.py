@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,7 +18,7 @@ from sla_ledger.adapters.probe_index import ProbeIndex, ProbeRow, series_key
 from sla_ledger.clock import Clock, SystemClock
 from sla_ledger.domain import commands
 from sla_ledger.domain import events as ev
-from sla_ledger.domain.closing import close_due
+from sla_ledger.domain.closing import Decision, close_due
 from sla_ledger.domain.evidence import FOREVER, Probe, probe_id
 from sla_ledger.domain.ingest import group_probes
 from sla_ledger.domain.projection import LedgerState
@@ -90,12 +91,18 @@ class SlaLedger(Application[UUID]):
     def catch_up(self) -> LedgerState:
         """Fold events recorded since the last look (by any process) into the state."""
         state = self._state
-        while True:
-            page = self.recorder.select_notifications(start=state.position + 1, limit=PAGE)
-            for notification in page:
-                state.apply(self._decode(notification), notification.id)
-            if len(page) < PAGE:
-                return state
+        collecting = gc.isenabled()
+        gc.disable()  # a fold allocates millions of long-lived values and frees none
+        try:
+            while True:
+                page = self.recorder.select_notifications(start=state.position + 1, limit=PAGE)
+                for notification in page:
+                    state.apply(self._decode(notification), notification.id)
+                if len(page) < PAGE:
+                    return state
+        finally:
+            if collecting:
+                gc.enable()
 
     def _decode(self, notification: Notification) -> ev.DomainEvent:
         return cast(ev.DomainEvent, self.mapper.to_domain_event(notification))
@@ -112,8 +119,15 @@ class SlaLedger(Application[UUID]):
         return now if to_us(now) >= last else from_us(last)
 
     def _save(self, *events: ev.DomainEvent, **kwargs: Any) -> None:
-        self.save(*events, **kwargs)
-        self.catch_up()
+        recordings = self.save(*events, **kwargs)
+        state = self._state
+        ids = [r.notification.id for r in recordings]
+        if ids and ids == list(range(state.position + 1, state.position + 1 + len(ids))):
+            # Nothing was recorded by anyone else in between: fold what we just wrote.
+            for recording in recordings:
+                state.apply(cast(ev.DomainEvent, recording.domain_event), recording.notification.id)
+        else:
+            self.catch_up()
 
     # -- import ------------------------------------------------------------------------------
 
@@ -166,7 +180,9 @@ class SlaLedger(Application[UUID]):
             probes, state.target_service, {k: v[1] for k, v in state.services.items()}
         )
         for attempt in range(3):
-            event, rows, duplicates = self._probe_batch(groups)
+            # First try: the caught-up state says which series only grow at their end.
+            # After a clash with a concurrent writer, ask the probe index.
+            event, rows, duplicates = self._probe_batch(groups, trust_state=attempt == 0)
             if event is None:
                 return ProbeReceipt(0, duplicates, None)
             try:
@@ -179,7 +195,7 @@ class SlaLedger(Application[UUID]):
         raise AssertionError("unreachable")
 
     def _probe_batch(
-        self, groups: dict[tuple[str, str], dict[tuple[int, int], int]]
+        self, groups: dict[tuple[str, str], dict[tuple[int, int], int]], trust_state: bool
     ) -> tuple[ev.ProbesRecorded | None, list[tuple[int, int, int, int]], int]:
         recorder: ProbeIndex = self.recorder  # type: ignore[assignment]
         series: list[ev.ProbeSeries] = []
@@ -188,7 +204,12 @@ class SlaLedger(Application[UUID]):
         for (target, location), probes in groups.items():
             key = series_key(target, location)
             ordered = sorted(probes.items())
-            existing = recorder.existing_probes(key, ordered[0][0][0], ordered[-1][0][0])
+            first, last = ordered[0][0][0], ordered[-1][0][0]
+            latest = self._state.evidence.last_instant(target, location)
+            if trust_state and (latest is None or latest < first):
+                existing = {}
+            else:
+                existing = recorder.existing_probes(key, first, last)
             fresh = []
             for (at, ok), latency in ordered:
                 known = existing.get((at, ok))
@@ -291,19 +312,26 @@ class SlaLedger(Application[UUID]):
                 f"now {now} is after the ledger clock's {from_us(clock)}: "
                 "months close by the ledger's own time"
             )
-        issued: list[Statement] = []
-        for decision in close_due(state, clock, due_at):
-            try:
-                self._save(*decision.events)
-            except IntegrityError:
-                self.catch_up()  # another closer recorded this stream first
-                continue
-            issued.extend(
-                e.statement
-                for e in decision.events
-                if isinstance(e, ev.StatementIssued | ev.StatementRestated)
-            )
-        return issued
+        decisions = close_due(state, clock, due_at)
+        try:  # usually nobody else is closing: one transaction for all
+            self._save(*(event for decision in decisions for event in decision.events))
+        except IntegrityError:  # another closer got some streams first: one by one
+            self.catch_up()
+            decisions = [d for d in decisions if self._saved_alone(d)]
+        return [
+            event.statement
+            for decision in decisions
+            for event in decision.events
+            if isinstance(event, ev.StatementIssued | ev.StatementRestated)
+        ]
+
+    def _saved_alone(self, decision: Decision) -> bool:
+        try:
+            self._save(*decision.events)
+        except IntegrityError:
+            self.catch_up()  # another closer recorded this stream first
+            return False
+        return True
 
     def statement_for(
         self, contract_id: str, line_id: str, month: str, as_known_at: datetime | None = None
@@ -314,14 +342,24 @@ class SlaLedger(Application[UUID]):
         return history.as_known_at(_known(as_known_at)) if history else None
 
     def compute_statement(
-        self, contract_id: str, line_id: str, month: str, as_known_at: datetime | None = None
+        self,
+        contract_id: str,
+        line_id: str,
+        month: str,
+        as_known_at: datetime | None = None,
+        until: datetime | None = None,
     ) -> Statement:
-        """Figures from the evidence known at ``as_known_at`` (default: all), not issued."""
+        """A statement's figures, computed now and not issued.
+
+        Args:
+            as_known_at: use only the events recorded by then (R14); default all.
+            until: measure the month only up to this instant (month to date);
+                default the whole month, where time nobody has seen yet is unknown.
+        """
         parse_month(month)
         state = self.catch_up()
-        return Reckoner(state, to_us(self._now()), _known(as_known_at)).statement(
-            contract_id, line_id, month
-        )
+        reckoner = Reckoner(state, to_us(self._now()), _known(as_known_at), _known(until, "until"))
+        return reckoner.statement(contract_id, line_id, month)
 
     def statements(
         self, contract_id: str | None = None, month: str | None = None
@@ -378,5 +416,5 @@ class _NoTranscoder(Transcoder):
         raise NotImplementedError  # abstract: never called
 
 
-def _known(instant: datetime | None) -> int:
-    return FOREVER if instant is None else to_us(commands.aware(instant, "as_known_at"))
+def _known(instant: datetime | None, what: str = "as_known_at") -> int:
+    return FOREVER if instant is None else to_us(commands.aware(instant, what))

@@ -342,11 +342,10 @@ def statement(
         if issued is not None:
             shown.append(("issued", issued))
         else:
-            # Not issued: the figures so far, as known now (or at the instant asked).
+            # Not issued: the month to date, as known now (or at the instant asked).
             known_at = as_known_at or ledger.clock.now()
-            shown.append(
-                ("provisional", ledger.compute_statement(contract_id, line, month, known_at))
-            )
+            figures = ledger.compute_statement(contract_id, line, month, known_at, until=known_at)
+            shown.append(("provisional", figures))
     if as_json:
         _print_json([{"status": st, "statement": s.model_dump(mode="json")} for st, s in shown])
         return

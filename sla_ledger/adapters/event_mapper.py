@@ -3,7 +3,8 @@
 eventsourcing's default mapper stores a class's module path as the topic and
 its ``__dict__`` as state; ours stores the event type's name (the same name
 the interchange format uses) and the pydantic JSON, so stored events survive
-refactoring and decode in one pass in pydantic's Rust core.
+refactoring and decode in one pass in pydantic's Rust core. Probe batches are
+stored with packed columns (``probe_columns``).
 """
 
 from __future__ import annotations
@@ -13,13 +14,17 @@ from uuid import UUID
 
 from eventsourcing.persistence import Mapper, MapperDeserialisationError, StoredEvent
 
-from sla_ledger.domain.events import EVENT_TYPES, DomainEvent
+from sla_ledger.adapters import probe_columns
+from sla_ledger.domain.events import EVENT_TYPES, DomainEvent, ProbesRecorded
 
 
 class PydanticMapper(Mapper[UUID]):
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         event: DomainEvent = domain_event
-        state = event.model_dump_json().encode()
+        if isinstance(event, ProbesRecorded):
+            state = probe_columns.encode(event)
+        else:
+            state = event.model_dump_json().encode()
         if self.compressor:
             state = self.compressor.compress(state)
         if self.cipher:
@@ -50,6 +55,8 @@ def decode(
             state = mapper.cipher.decrypt(state)
         if mapper.compressor:
             state = mapper.compressor.decompress(state)
+        if cls is ProbesRecorded:
+            return probe_columns.decode(state)
         return cls.model_validate_json(state)
     except Exception as error:
         raise MapperDeserialisationError(

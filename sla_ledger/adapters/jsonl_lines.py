@@ -56,7 +56,7 @@ def _series_out(series: ev.ProbeSeries) -> dict[str, Any]:
         "target": series.target,
         "location": series.location,
         "at": [format_instant(at) for at in series.at],
-        "ok": series.ok,
+        "ok": [bool(ok) for ok in series.ok],
         "latency": None
         if series.latency_us is None
         else [None if us is None else format_seconds(us) for us in series.latency_us],

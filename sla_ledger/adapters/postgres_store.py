@@ -13,6 +13,8 @@ from psycopg.sql import SQL, Identifier
 
 from sla_ledger.adapters.probe_index import TABLE, ProbeRow
 
+_DDL_LOCK = 0x5CA1ED6E  # any constant; names the lock that serialises schema creation
+
 
 class PostgresLedgerRecorder(PostgresApplicationRecorder):
     def __init__(
@@ -26,6 +28,16 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
                 "ok smallint NOT NULL, latency_us bigint NOT NULL, PRIMARY KEY (series, at_us, ok))"
             ).format(self.index_table)
         )
+
+    def create_table(self) -> None:
+        # Several processes opening a new store at once would race on the DDL
+        # ("tuple concurrently updated"): one at a time, under an advisory lock.
+        with self.datastore.get_connection() as conn:
+            conn.execute("SELECT pg_advisory_lock(%s)", (_DDL_LOCK,))
+            try:
+                super().create_table()
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (_DDL_LOCK,))
 
     def _insert_stored_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any

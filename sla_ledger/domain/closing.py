@@ -36,7 +36,7 @@ def due_months(history: ContractHistory, now: int) -> list[str]:
     while True:
         terms = history.terms_for(month)
         start, end = month_bounds(month, terms.time_zone)
-        if start >= ends or end + duration_us(terms.grace) > now:
+        if start >= ends or now <= end + duration_us(terms.grace):  # R11: 'passes'
             return months
         months.append(month)
         month = next_month(month)

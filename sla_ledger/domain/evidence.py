@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import itertools
 from array import array
 from bisect import bisect_left
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from datetime import datetime
+from operator import sub
 from typing import NamedTuple
-from uuid import UUID
 
 from sla_ledger.domain.time import format_instant, is_aware, to_us
+from sla_ledger.domain.timeline import Changes, location_view, view_of, view_span
 from sla_ledger.exceptions import InvalidEvidence
 
 FOREVER = 2**62
@@ -58,21 +58,110 @@ def parse_probe_id(text: str) -> tuple[str, str, int, bool]:
         ) from None
 
 
-@dataclass
-class Chunk:
-    """The probes of one series from one recorded batch, sorted by instant."""
-
-    recorded: int
-    position: int
-    ats: array[int]
-    oks: bytes
-
-
-@dataclass
 class Series:
-    chunks: list[Chunk] = field(default_factory=list)
-    # (at, ok) -> recorded instant of the invalidation
-    invalidated: dict[tuple[int, bool], int] = field(default_factory=dict)
+    """One (target, location): every recorded probe in three parallel columns, kept
+    sorted by (instant, outcome), about 17 bytes a probe, with the places where
+    consecutive probes repeat an instant or lie more than ``staleness`` apart."""
+
+    __slots__ = (
+        "ats",
+        "breaks",
+        "invalidated",
+        "last_at",
+        "last_recorded",
+        "oks",
+        "pending",
+        "recs",
+        "size",
+        "sorted",
+        "staleness",
+    )
+
+    def __init__(self, staleness: int) -> None:
+        self.staleness = staleness
+        self.ats: array[int] = array("q")
+        self.oks = bytearray()
+        self.recs: array[int] = array("q")  # recording instant of each probe (R14)
+        self.pending: list[tuple[array[int], bytes, int]] = []
+        self.breaks: list[int] = []  # m: probe m + 1 repeats probe m's instant or lapses
+        self.size = 0
+        self.last_at: int | None = None
+        self.last_recorded = 0
+        self.sorted = True
+        # (at, ok) -> recording instant of its invalidation (R6)
+        self.invalidated: dict[tuple[int, bool], int] = {}
+
+    def add(self, recorded: int, ats: Sequence[int], oks: Sequence[int]) -> None:
+        if not ats:
+            return
+        ats = ats if isinstance(ats, array) else array("q", ats)
+        if self.last_at is not None and ats[0] < self.last_at:
+            self.sorted = False  # a late batch: re-sorted once, when next read
+        if self.sorted:
+            self._note_breaks(ats, self.size)
+        self.pending.append((ats, oks if isinstance(oks, bytes) else bytes(oks), recorded))
+        self.size += len(ats)
+        self.last_at = ats[-1] if self.last_at is None else max(self.last_at, ats[-1])
+        self.last_recorded = max(self.last_recorded, recorded)
+
+    def _note_breaks(self, ats: Sequence[int], base: int) -> None:
+        """Record the breaks among ``ats`` (placed from index ``base``) and before them."""
+        staleness = self.staleness
+        if self.last_at is not None and base:
+            step = ats[0] - self.last_at
+            if step == 0 or step > staleness:
+                self.breaks.append(base - 1)
+        if len(ats) > 1:
+            steps = list(map(sub, ats[1:], ats[:-1]))
+            if min(steps) == 0 or max(steps) > staleness:
+                self.breaks.extend(
+                    base + m for m, step in enumerate(steps) if step == 0 or step > staleness
+                )
+
+    def columns(self) -> tuple[array[int], bytearray, array[int]]:
+        """The columns, sorted, with every added batch in them."""
+        if self.pending:
+            # Joined as bytes, so that each column is copied once, in C.
+            pending, self.pending = self.pending, []
+            self.ats.frombytes(b"".join(p[0].tobytes() for p in pending))
+            self.oks += b"".join(p[1] for p in pending)
+            self.recs.frombytes(b"".join(array("q", [p[2]]).tobytes() * len(p[0]) for p in pending))
+        if not self.sorted:
+            rows = sorted(zip(self.ats, self.oks, self.recs, strict=True))
+            self.ats = array("q", (row[0] for row in rows))
+            self.oks = bytearray(row[1] for row in rows)
+            self.recs = array("q", (row[2] for row in rows))
+            self.breaks, self.last_at = [], None
+            self._note_breaks(self.ats, 0)
+            self.last_at = self.ats[-1]
+            self.sorted = True
+        return self.ats, self.oks, self.recs
+
+    def span(self, lo: int, hi: int) -> tuple[int, int]:
+        """Indices of the probes with instants in ``[lo, hi)``."""
+        ats = self.columns()[0]
+        return bisect_left(ats, lo), bisect_left(ats, hi)
+
+    def valid(self, index: int, known_at: int) -> bool:
+        if self.recs[index] > known_at:
+            return False
+        when = self.invalidated.get((self.ats[index], bool(self.oks[index])))
+        return when is None or when > known_at
+
+    def view(self, lo: int, hi: int, known_at: int) -> Changes:
+        """This location's view over ``[lo, hi)`` (R3) from the probes known at ``known_at``."""
+        ats, oks, _ = self.columns()
+        if known_at < self.last_recorded or any(w <= known_at for w in self.invalidated.values()):
+            start, stop = bisect_left(ats, lo - self.staleness), bisect_left(ats, hi)
+            keep = [i for i in range(start, stop) if self.valid(i, known_at)]
+            kept = array("q", (ats[i] for i in keep))
+            return location_view(kept, bytes(oks[i] for i in keep), self.staleness, lo, hi)
+        start, stop = view_span(ats, lo, hi)
+        breaks = self.breaks[bisect_left(self.breaks, start) : bisect_left(self.breaks, stop - 1)]
+        if any(ats[m + 1] == ats[m] for m in breaks):
+            return location_view(ats[start:stop], bytes(oks[start:stop]), self.staleness, lo, hi)
+        lapses = [m - start for m in breaks]
+        return view_of(ats[start:stop], bytes(oks[start:stop]), self.staleness, lo, hi, lapses)
 
 
 class EvidenceIndex:
@@ -85,19 +174,28 @@ class EvidenceIndex:
         self,
         target: str,
         location: str,
+        staleness: int,
         recorded: int,
-        position: int,
-        ats: list[int],
-        oks: list[bool],
+        ats: Sequence[int],
+        oks: Sequence[int],
     ) -> None:
-        self.series.setdefault((target, location), Series()).chunks.append(
-            Chunk(recorded, position, array("q", ats), bytes(oks))
-        )
+        series = self.series.get((target, location))
+        if series is None:
+            series = self.series[(target, location)] = Series(staleness)
+        series.add(recorded, ats, oks)
 
-    def invalidate(self, target: str, location: str, at: int, ok: bool, recorded: int) -> None:
-        self.series.setdefault((target, location), Series()).invalidated.setdefault(
-            (at, ok), recorded
-        )
+    def invalidate(
+        self, target: str, location: str, staleness: int, at: int, ok: bool, recorded: int
+    ) -> None:
+        series = self.series.get((target, location))
+        if series is None:
+            series = self.series[(target, location)] = Series(staleness)
+        series.invalidated.setdefault((at, ok), recorded)
+
+    def last_instant(self, target: str, location: str) -> int | None:
+        """The latest probe instant recorded for a series, if any."""
+        series = self.series.get((target, location))
+        return None if series is None else series.last_at
 
     def contains(
         self, target: str, location: str, at: int, ok: bool, known_at: int = FOREVER
@@ -105,79 +203,30 @@ class EvidenceIndex:
         series = self.series.get((target, location))
         if series is None:
             return False
-        for chunk in series.chunks:
-            if chunk.recorded > known_at:
-                continue
-            index = bisect_left(chunk.ats, at)
-            while index < len(chunk.ats) and chunk.ats[index] == at:
-                if chunk.oks[index] == ok:
-                    return True
-                index += 1
-        return False
+        start, stop = series.span(at, at + 1)
+        return any(series.oks[i] == ok and series.recs[i] <= known_at for i in range(start, stop))
 
     def first_down_recorded(
         self, target: str, location: str, lo: int, hi: int, known_at: int = FOREVER
     ) -> int | None:
-        """The earliest recording time of a down probe in ``[lo, hi)``, if any."""
-        series = self.series.get((target, location))
-        best: int | None = None
-        for chunk in series.chunks if series else ():
-            if chunk.recorded > known_at or (best is not None and chunk.recorded >= best):
-                continue
-            start, stop = bisect_left(chunk.ats, lo), bisect_left(chunk.ats, hi)
-            if 0 in chunk.oks[start:stop]:
-                best = chunk.recorded
-        return best
-
-    def probes(
-        self, target: str, location: str, lo: int, hi: int, known_at: int = FOREVER
-    ) -> tuple[array[int], bytes]:
-        """The valid probes in ``[lo, hi)`` known at ``known_at``, sorted by instant."""
+        """The earliest recording time of a valid down probe in ``[lo, hi)``, if any."""
         series = self.series.get((target, location))
         if series is None:
-            return array("q"), b""
-        parts = []
-        for chunk in series.chunks:
-            if chunk.recorded > known_at:
-                continue
-            start, stop = bisect_left(chunk.ats, lo), bisect_left(chunk.ats, hi)
-            if start < stop:
-                parts.append((chunk.ats[start:stop], chunk.oks[start:stop]))
-        if not parts:
-            return array("q"), b""
-        parts.sort(key=lambda part: part[0][0])
-        ats, oks = _concatenate(parts)
-        invalid = {k for k, when in series.invalidated.items() if when <= known_at}
-        if invalid:
-            keep = [
-                i
-                for i, (at, ok) in enumerate(zip(ats, oks, strict=True))
-                if (at, bool(ok)) not in invalid
-            ]
-            ats, oks = array("q", (ats[i] for i in keep)), bytes(oks[i] for i in keep)
-        return ats, oks
+            return None
+        start, stop = series.span(lo, hi)
+        best: int | None = None
+        index = series.oks.find(0, start, stop)
+        while index >= 0:
+            if series.valid(index, known_at) and (best is None or series.recs[index] < best):
+                best = series.recs[index]
+            index = series.oks.find(0, index + 1, stop)
+        return best
 
-
-def _concatenate(parts: list[tuple[array[int], bytes]]) -> tuple[array[int], bytes]:
-    ordered = all(a[0][-1] <= b[0][0] for a, b in itertools.pairwise(parts))
-    if ordered:
-        ats = array("q")
-        for part_ats, _ in parts:
-            ats.extend(part_ats)
-        return ats, b"".join(part_oks for _, part_oks in parts)
-    # Late batches overlap earlier ones: merge, down before up at a shared instant.
-    pairs = sorted(
-        (at, ok) for part_ats, part_oks in parts for at, ok in zip(part_ats, part_oks, strict=True)
-    )
-    return array("q", (at for at, _ in pairs)), bytes(ok for _, ok in pairs)
-
-
-def validate_probe(probe: object, index: int) -> None:
-    """Raise ``InvalidEvidence`` for a value that is not a usable probe."""
-    if not isinstance(probe, tuple) or len(probe) not in (4, 5):
-        raise InvalidEvidence(
-            f"probe #{index} is {probe!r}: expected a Probe(target, location, at, ok)"
-        )
-
-
-UUIDs = tuple[UUID, ...]
+    def view(
+        self, target: str, location: str, lo: int, hi: int, known_at: int = FOREVER
+    ) -> Changes | None:
+        """A location's view of a target over ``[lo, hi)``, None if it never probed it."""
+        series = self.series.get((target, location))
+        if series is None or not series.size:
+            return None
+        return series.view(lo, hi, known_at)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -12,7 +12,6 @@ from sla_ledger.domain import intervals as iv
 from sla_ledger.domain.money import round_half_up
 from sla_ledger.domain.statement import Cause, MaintenanceStatus
 from sla_ledger.domain.terms import ContractLine, Service, instance_target
-from sla_ledger.domain.time import duration_us
 from sla_ledger.domain.timeline import (
     DOWN,
     UNKNOWN,
@@ -23,13 +22,13 @@ from sla_ledger.domain.timeline import (
     constant,
     from_intervals,
     intervals_of,
-    location_view,
     quorum_rule,
     worst,
 )
 
-ProbeLookup = Callable[[str, str, int, int], tuple[Sequence[int], bytes]]
-"""``(target, location, lo, hi) -> (instants, outcomes)`` of the valid probes in [lo, hi)."""
+ViewLookup = Callable[[str, str, int, int], Changes | None]
+"""``(target, location, lo, hi) -> `` a location's view of a target over [lo, hi) (R3),
+or None when that location never probed it."""
 
 
 @dataclass(frozen=True)
@@ -50,28 +49,25 @@ class ServiceTimeline:
     absorbed: list[Absorbed]
 
 
-def target_timeline(
-    service: Service, target: str, probes: ProbeLookup, lo: int, hi: int
-) -> Changes:
-    staleness = duration_us(service.effective_staleness)
-    views = []
-    for location in service.locations:
-        ats, oks = probes(target, location, lo - staleness, hi)
-        views.append(location_view(ats, oks, staleness, lo, hi) if ats else constant(UNKNOWN, lo))
-    return combine(views, quorum_rule(service.effective_quorum), lo, hi)
+def target_timeline(service: Service, target: str, views: ViewLookup, lo: int, hi: int) -> Changes:
+    seen = [views(target, location, lo, hi) for location in service.locations]
+    unknown = constant(UNKNOWN, lo)
+    return combine(
+        [view or unknown for view in seen], quorum_rule(service.effective_quorum), lo, hi
+    )
 
 
 def service_timeline(
-    service: Service, probes: ProbeLookup, incidents: list[iv.Interval], lo: int, hi: int
+    service: Service, views: ViewLookup, incidents: list[iv.Interval], lo: int, hi: int
 ) -> ServiceTimeline:
     parts: list[Changes] = []
     if service.endpoint:
-        parts.append(target_timeline(service, service.service_id, probes, lo, hi))
+        parts.append(target_timeline(service, service.service_id, views, lo, hi))
     absorbed: list[Absorbed] = []
     for component in service.components:
         instances = [
             target_timeline(
-                service, instance_target(service.service_id, component.name, i.name), probes, lo, hi
+                service, instance_target(service.service_id, component.name, i.name), views, lo, hi
             )
             for i in component.instances
         ]

@@ -33,7 +33,6 @@ class Touch:
     lo: int
     hi: int
     ref: EventRef
-    correction: bool
 
 
 @dataclass
@@ -122,6 +121,7 @@ class LedgerState:
         self.maintenance: dict[UUID, MaintenanceHistory] = {}
         self.evidence = EvidenceIndex()
         self.touches: dict[str, list[Touch]] = defaultdict(list)
+        self.corrections: dict[str, list[Touch]] = defaultdict(list)
         self.statements: dict[tuple[str, str, str], StatementHistory] = defaultdict(
             StatementHistory
         )
@@ -148,7 +148,10 @@ class LedgerState:
     ) -> None:
         recorded = to_us(event.recorded_at)
         for service in services:
-            self.touches[service].append(Touch(position, recorded, lo, hi, ref(event), correction))
+            touch = Touch(position, recorded, lo, hi, ref(event))
+            self.touches[service].append(touch)
+            if correction:
+                self.corrections[service].append(touch)
 
     def _on_ServiceRegistered(
         self, event: ev.ServiceRegistered, position: int, recorded: int
@@ -161,11 +164,13 @@ class LedgerState:
     def _on_ProbesRecorded(self, event: ev.ProbesRecorded, position: int, recorded: int) -> None:
         spans: dict[str, tuple[int, int]] = {}
         for series in event.series:
-            self.evidence.add(
-                series.target, series.location, recorded, position, series.at, series.ok
-            )
+            if not series.at:
+                continue
             service_id = self.target_service[series.target]
-            staleness = duration_us(self.services[service_id][1].effective_staleness)
+            staleness = self._staleness(service_id)
+            self.evidence.add(
+                series.target, series.location, staleness, recorded, series.at, series.ok
+            )
             lo, hi = spans.get(service_id, (series.at[0], series.at[-1]))
             spans[service_id] = (min(lo, series.at[0]), max(hi, series.at[-1] + staleness))
         for service_id, (lo, hi) in spans.items():
@@ -177,13 +182,16 @@ class LedgerState:
         spans: dict[str, tuple[int, int]] = {}
         for text in event.probe_ids:
             target, location, at, ok = parse_probe_id(text)
-            self.evidence.invalidate(target, location, at, ok, recorded)
             service_id = self.target_service[target]
-            staleness = duration_us(self.services[service_id][1].effective_staleness)
+            staleness = self._staleness(service_id)
+            self.evidence.invalidate(target, location, staleness, at, ok, recorded)
             lo, hi = spans.get(service_id, (at, at + staleness))
             spans[service_id] = (min(lo, at), max(hi, at + staleness))
         for service_id, (lo, hi) in spans.items():
             self._touch([service_id], event, position, lo, hi, correction=True)
+
+    def _staleness(self, service_id: str) -> int:
+        return duration_us(self.services[service_id][1].effective_staleness)
 
     def _on_IncidentDeclared(
         self, event: ev.IncidentDeclared, position: int, recorded: int

@@ -25,7 +25,7 @@ from sla_ledger.domain.statement import (
     Statement,
 )
 from sla_ledger.domain.time import duration_us, from_us, month_bounds, to_us
-from sla_ledger.domain.timeline import DOWN, UNKNOWN, filter_blips, intervals_of
+from sla_ledger.domain.timeline import DOWN, UNKNOWN, Changes, filter_blips, intervals_of
 from sla_ledger.exceptions import UnknownReference
 
 
@@ -36,27 +36,38 @@ class Reckoner:
     state: LedgerState
     now: int
     known_at: int = FOREVER
-    _timelines: dict[tuple[str, int, int], ServiceTimeline] = field(default_factory=dict)
+    until: int = FOREVER
+    _timelines: dict[str, list[ServiceTimeline]] = field(default_factory=dict)
+    _detections: dict[tuple[str, int, int], int | None] = field(default_factory=dict)
 
     def timeline(self, service_id: str, lo: int, hi: int) -> ServiceTimeline:
-        key = (service_id, lo, hi)
-        if key not in self._timelines:
-            service = self.state.service_at(service_id, self.known_at)
-            if service is None:
-                raise UnknownReference(f"unknown service {service_id!r}")
-            incidents = [
-                interval
-                for incident in self.state.incidents.values()
-                if service_id in incident.services
-                and (interval := incident.interval(self.known_at)) is not None
-            ]
-            evidence = self.state.evidence
+        """The service's timeline over at least ``[lo, hi)``, shared between statements.
 
-            def probes(target: str, location: str, start: int, stop: int) -> tuple[object, bytes]:
-                return evidence.probes(target, location, start, stop, self.known_at)
+        It is computed over a window two days wider on each side, so that one
+        computation serves the same month in every time zone; a wider window
+        only measures down periods at its edges more completely (R7).
+        """
+        cached = self._timelines.setdefault(service_id, [])
+        for timeline in cached:
+            if timeline.lo <= lo and timeline.hi >= hi:
+                return timeline
+        service = self.state.service_at(service_id, self.known_at)
+        if service is None:
+            raise UnknownReference(f"unknown service {service_id!r}")
+        incidents = [
+            interval
+            for incident in self.state.incidents.values()
+            if service_id in incident.services
+            and (interval := incident.interval(self.known_at)) is not None
+        ]
+        evidence, known_at = self.state.evidence, self.known_at
 
-            self._timelines[key] = service_timeline(service, probes, incidents, lo, hi)  # type: ignore[arg-type]
-        return self._timelines[key]
+        def views(target: str, location: str, start: int, stop: int) -> Changes | None:
+            return evidence.view(target, location, start, stop, known_at)
+
+        timeline = service_timeline(service, views, incidents, lo - _WIDEN, hi + _WIDEN)
+        cached.append(timeline)
+        return timeline
 
     def _outage(self, service_id: str, start: int, end: int, timeline: ServiceTimeline) -> Outage:
         detected = self._detected(service_id, start, end)
@@ -71,6 +82,12 @@ class Reckoner:
 
     def _detected(self, service_id: str, start: int, end: int) -> int | None:
         """When evidence of an outage was first recorded: a down probe or an incident."""
+        key = (service_id, start, end)
+        if key not in self._detections:
+            self._detections[key] = self._first_evidence(service_id, start, end)
+        return self._detections[key]
+
+    def _first_evidence(self, service_id: str, start: int, end: int) -> int | None:
         service = self.state.service_at(service_id, self.known_at)
         assert service is not None
         staleness = duration_us(service.effective_staleness)
@@ -111,12 +128,11 @@ class Reckoner:
                 f"contract {contract_id!r} has no line {line_id!r} in {month}; its lines: {lines}"
             )
         start, end = month_bounds(month, terms.time_zone)
-        # As known at an instant inside the month, the month is measured up to then:
-        # what had not happened yet is not unknown time.
+        # Month to date: measured up to ``until``, if that falls inside the month.
         active = iv.clip(
             [(start, end)],
             max(start, to_us(terms.starts_at)),
-            min(end, history.ends_at(self.known_at), self.known_at),
+            min(end, history.ends_at(self.known_at), self.until),
         )
         margin = duration_us(terms.min_downtime)
         timeline = self.timeline(line.service, start - margin, end + margin)
@@ -162,11 +178,8 @@ class Reckoner:
         ]
         corrections = tuple(
             t.ref
-            for t in self.state.touches.get(line.service, ())
-            if t.correction
-            and t.recorded <= self.known_at
-            and t.lo < end + margin
-            and t.hi > start - margin
+            for t in self.state.corrections.get(line.service, ())
+            if t.recorded <= self.known_at and t.lo < end + margin and t.hi > start - margin
         )
         return Statement(
             contract_id=contract_id,
@@ -202,6 +215,9 @@ class Reckoner:
             log_position=self.state.position,
             known_at=from_us(min(self.known_at, self.now)),
         )
+
+
+_WIDEN = 2 * 86_400_000_000
 
 
 def _td(us: int) -> timedelta:

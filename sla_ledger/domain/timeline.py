@@ -12,7 +12,7 @@ import heapq
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from itertools import pairwise
-from operator import eq, sub
+from operator import sub
 
 from sla_ledger.domain.intervals import Interval
 
@@ -49,34 +49,49 @@ def location_view(ats: Sequence[int], oks: bytes, staleness: int, lo: int, hi: i
     Args:
         ats: probe instants, ascending (repeats allowed); oks: 1 up, 0 down per probe.
     """
+    start, stop = view_span(ats, lo, hi)
+    ats, oks = ats[start:stop], oks[start:stop]
+    # One pass in C over the steps between probes finds repeats and gaps.
+    steps = list(map(sub, ats[1:], ats[:-1]))
+    if steps and min(steps) == 0:
+        ats, oks = _merge_same_instant(ats, oks)
+        steps = list(map(sub, ats[1:], ats[:-1]))
+    lapses = []
+    if steps and max(steps) > staleness:
+        lapses = [m for m, step in enumerate(steps) if step > staleness]
+    return view_of(ats, oks, staleness, lo, hi, lapses)
+
+
+def view_span(ats: Sequence[int], lo: int, hi: int) -> tuple[int, int]:
+    """Indices of the probes that decide a view over ``[lo, hi)``: those in it, and the
+    latest at or before ``lo`` with any others at that same instant."""
     start = bisect_right(ats, lo) - 1
     start = bisect_left(ats, ats[start]) if start >= 0 else 0
-    stop = bisect_left(ats, hi)
-    ats, oks = ats[start:stop], oks[start:stop]
-    if any(map(eq, ats[1:], ats[:-1])):
-        ats, oks = _merge_same_instant(ats, oks)
+    return start, bisect_left(ats, hi)
+
+
+def view_of(
+    ats: Sequence[int], oks: bytes, staleness: int, lo: int, hi: int, lapses: list[int]
+) -> Changes:
+    """The view from probes at distinct instants, given the indices ``m`` where the
+    step to probe ``m + 1`` exceeds ``staleness`` (the view lapses there)."""
     view = _Builder(lo, hi)
-    n, i = len(ats), 0
-    while i < n:
-        state = oks[i]
-        k = oks.find(b"\x00" if state else b"\x01", i)
+    n, i, lapse = len(ats), 0, 0
+    lapses = [*lapses, n - 1, n]  # the last probe lapses too; n is a sentinel
+    while i < n:  # runs of probes that agree
+        outcome = oks[i]
+        state = UP if outcome else DOWN
+        k = oks.find(b"\x00" if outcome else b"\x01", i)
         k = n if k < 0 else k
-        _run(view, ats, i, k, UP if state else DOWN, staleness)
+        view.set(ats[i], state)
+        while lapses[lapse] < k:
+            m = lapses[lapse]
+            view.set(ats[m] + staleness, UNKNOWN)
+            if m + 1 < k:
+                view.set(ats[m + 1], state)
+            lapse += 1
         i = k
     return view.changes
-
-
-def _run(view: _Builder, ats: Sequence[int], i: int, k: int, state: int, staleness: int) -> None:
-    """Probes ``i..k-1`` agree: the view holds ``state`` except across gaps."""
-    gaps: list[int] = []
-    if k - i > 1 and max(map(sub, ats[i + 1 : k], ats[i : k - 1])) > staleness:
-        gaps = [m for m in range(i, k - 1) if ats[m + 1] - ats[m] > staleness]
-    first = i
-    for last in [*gaps, k - 1]:
-        view.set(ats[first], state)
-        if last + 1 == len(ats) or ats[last + 1] - ats[last] > staleness:
-            view.set(ats[last] + staleness, UNKNOWN)
-        first = last + 1
 
 
 def _merge_same_instant(ats: Sequence[int], oks: bytes) -> tuple[list[int], bytes]:

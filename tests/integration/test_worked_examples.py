@@ -164,13 +164,13 @@ def test_each_outage_shows_when_the_ledger_first_learned_of_it():
     assert (o.detected_at, o.detection_latency) == (at(10, 12, 7), timedelta(minutes=7))
 
 
-def test_a_month_in_progress_is_measured_up_to_the_time_it_is_known_at():
+def test_a_month_to_date_is_measured_only_up_to_the_instant_asked():
     ledger, clock = new_ledger("memory://")
     ledger.register_service(api_service())
     ledger.sign_contract(contract())
     clock.set(at(11))
     ledger.record_probes(probes(APRIL, at(11), down=[(at(10, 12), at(10, 12, 45))]))
-    so_far = ledger.compute_statement("acme", "core", "2026-04", as_known_at=at(11))
+    so_far = ledger.compute_statement("acme", "core", "2026-04", until=at(11))
     assert so_far.active == timedelta(days=10) and so_far.unknown == timedelta(0)
     assert so_far.down == timedelta(minutes=45) and so_far.base == Decimal("333.33")
     assert ledger.statement_for("acme", "core", "2026-04") is None
