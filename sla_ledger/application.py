@@ -99,6 +99,7 @@ class SlaLedger(Application[UUID]):
                 for notification in page:
                     state.apply(self._decode(notification), notification.id)
                 if len(page) < PAGE:
+                    state.evidence.settle()
                     return state
         finally:
             if collecting:

@@ -97,18 +97,18 @@ class Series:
         ats = ats if isinstance(ats, array) else array("q", ats)
         if self.last_at is not None and ats[0] < self.last_at:
             self.sorted = False  # a late batch: re-sorted once, when next read
-        if self.sorted:
-            self._note_breaks(ats, self.size)
         self.pending.append((ats, oks if isinstance(oks, bytes) else bytes(oks), recorded))
         self.size += len(ats)
-        self.last_at = ats[-1] if self.last_at is None else max(self.last_at, ats[-1])
-        self.last_recorded = max(self.last_recorded, recorded)
+        if self.last_at is None or ats[-1] > self.last_at:
+            self.last_at = ats[-1]
+        if recorded > self.last_recorded:
+            self.last_recorded = recorded
 
-    def _note_breaks(self, ats: Sequence[int], base: int) -> None:
-        """Record the breaks among ``ats`` (placed from index ``base``) and before them."""
+    def _note_breaks(self, ats: array[int], base: int) -> None:
+        """Record the breaks among ``ats``, placed from index ``base``, and before them."""
         staleness = self.staleness
-        if self.last_at is not None and base:
-            step = ats[0] - self.last_at
+        if base:
+            step = ats[0] - self.ats[base - 1]
             if step == 0 or step > staleness:
                 self.breaks.append(base - 1)
         if len(ats) > 1:
@@ -123,7 +123,12 @@ class Series:
         if self.pending:
             # Joined as bytes, so that each column is copied once, in C.
             pending, self.pending = self.pending, []
-            self.ats.frombytes(b"".join(p[0].tobytes() for p in pending))
+            new = array("q")
+            new.frombytes(b"".join(p[0].tobytes() for p in pending))
+            base = len(self.ats)
+            self.ats.extend(new)
+            if self.sorted:
+                self._note_breaks(new, base)
             self.oks += b"".join(p[1] for p in pending)
             self.recs.frombytes(b"".join(array("q", [p[2]]).tobytes() * len(p[0]) for p in pending))
         if not self.sorted:
@@ -131,9 +136,8 @@ class Series:
             self.ats = array("q", (row[0] for row in rows))
             self.oks = bytearray(row[1] for row in rows)
             self.recs = array("q", (row[2] for row in rows))
-            self.breaks, self.last_at = [], None
+            self.breaks = []
             self._note_breaks(self.ats, 0)
-            self.last_at = self.ats[-1]
             self.sorted = True
         return self.ats, self.oks, self.recs
 
@@ -191,6 +195,12 @@ class EvidenceIndex:
         if series is None:
             series = self.series[(target, location)] = Series(staleness)
         series.invalidated.setdefault((at, ok), recorded)
+
+    def settle(self) -> None:
+        """Bring every series's added batches into its columns, ready to read."""
+        for series in self.series.values():
+            if series.pending or not series.sorted:
+                series.columns()
 
     def last_instant(self, target: str, location: str) -> int | None:
         """The latest probe instant recorded for a series, if any."""

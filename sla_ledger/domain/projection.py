@@ -116,6 +116,7 @@ class LedgerState:
         self.last_recorded = 0
         self.services: dict[str, tuple[int, Service]] = {}
         self.target_service: dict[str, str] = {}
+        self._stalenesses: dict[str, int] = {}
         self.contracts: dict[str, ContractHistory] = {}
         self.incidents: dict[UUID, Incident] = {}
         self.maintenance: dict[UUID, MaintenanceHistory] = {}
@@ -191,7 +192,11 @@ class LedgerState:
             self._touch([service_id], event, position, lo, hi, correction=True)
 
     def _staleness(self, service_id: str) -> int:
-        return duration_us(self.services[service_id][1].effective_staleness)
+        staleness = self._stalenesses.get(service_id)
+        if staleness is None:
+            service = self.services[service_id][1]
+            staleness = self._stalenesses[service_id] = duration_us(service.effective_staleness)
+        return staleness
 
     def _on_IncidentDeclared(
         self, event: ev.IncidentDeclared, position: int, recorded: int
