@@ -116,7 +116,7 @@ class StatementRestated(DomainEvent):
     statement: Statement
 
 
-class CreditIssued(DomainEvent):
+class _CreditEvent(DomainEvent):
     contract_id: str
     line_id: str
     month: str
@@ -125,15 +125,12 @@ class CreditIssued(DomainEvent):
     currency: str
 
 
-class CreditAdjusted(DomainEvent):
+class CreditIssued(_CreditEvent):
+    """The credit of a statement's first version, when positive (R10, R11)."""
+
+
+class CreditAdjusted(_CreditEvent):
     """A change to an issued credit after a restatement; negative only with clawback."""
-
-    contract_id: str
-    line_id: str
-    month: str
-    statement_version: int
-    amount: Exact
-    currency: str
 
 
 EVENT_TYPES: dict[str, type[DomainEvent]] = {
