@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
 from typing import Any
 
 from sla_ledger.domain.evidence import Probe, probe_id
@@ -26,8 +25,6 @@ def group_probes(
         if rows is None:
             _check_target(target, location, target_service, services, index)
             rows = groups[(target, location)] = {}
-        if not isinstance(at, datetime) or at.utcoffset() is None:
-            raise InvalidEvidence(f"probe #{index}: time {at!r} must be a timezone-aware datetime")
         if ok is not True and ok is not False:
             raise InvalidEvidence(f"probe #{index}: ok {ok!r} must be True or False")
         if latency is None:
@@ -37,7 +34,12 @@ def group_probes(
                 f"probe #{index}: latency_us {latency!r} must be None or "
                 "a non-negative int of microseconds"
             )
-        key = ((at - EPOCH) // ONE_US, 1 if ok else 0)
+        try:  # naive datetimes and non-datetimes cannot be subtracted from EPOCH
+            key = ((at - EPOCH) // ONE_US, 1 if ok else 0)
+        except TypeError:
+            raise InvalidEvidence(
+                f"probe #{index}: time {at!r} must be a timezone-aware datetime"
+            ) from None
         if rows.setdefault(key, latency) != latency:
             raise ProbeConflict(
                 f"probe #{index} {probe_id(target, location, key[0], ok)} "
