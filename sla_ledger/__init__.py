@@ -6,7 +6,7 @@ Record services, contracts and evidence; close months; pay out credits::
     ledger = open_ledger("sqlite:///sla-ledger.db")
 """
 
-from sla_ledger.application import CreditEntry, ProbeReceipt, SlaLedger
+from sla_ledger.application import CreditEntry, SlaLedger
 from sla_ledger.bootstrap import default_url, open_ledger
 from sla_ledger.clock import Clock, ManualClock, SystemClock
 from sla_ledger.domain.evidence import Probe
@@ -27,6 +27,7 @@ from sla_ledger.exceptions import (
     StoreError,
     UnknownReference,
 )
+from sla_ledger.ingestion import ProbeReceipt
 
 __version__ = "0.1.0"
 

@@ -8,18 +8,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import IntegrityError, Mapper, Notification, StoredEvent, Transcoder
+from eventsourcing.persistence import IntegrityError, Mapper, Notification, StoredEvent
 
-from sla_ledger.adapters.event_mapper import PydanticMapper
-from sla_ledger.adapters.probe_index import ProbeIndex, ProbeRow, series_key
+from sla_ledger.adapters.event_mapper import NoTranscoder, PydanticMapper
+from sla_ledger.adapters.probe_index import ProbeRow
 from sla_ledger.clock import Clock, SystemClock
 from sla_ledger.domain import commands
 from sla_ledger.domain import events as ev
 from sla_ledger.domain.closing import Decision, close_due
-from sla_ledger.domain.evidence import FOREVER, Probe, probe_id
+from sla_ledger.domain.evidence import FOREVER, Probe
 from sla_ledger.domain.ingest import group_probes
 from sla_ledger.domain.projection import LedgerState
 from sla_ledger.domain.reckoning import Reckoner
@@ -32,21 +32,12 @@ from sla_ledger.domain.time import (
 )
 from sla_ledger.exceptions import (
     InvalidEvidence,
-    ProbeConflict,
     SlaLedgerError,
     StoreError,
 )
+from sla_ledger.ingestion import ProbeReceipt, probe_batch
 
 PAGE = 500
-
-
-@dataclass(frozen=True)
-class ProbeReceipt:
-    """What ``record_probes`` did: probes recorded, and duplicates left out."""
-
-    recorded: int
-    duplicates: int
-    batch_id: UUID | None
 
 
 @dataclass(frozen=True)
@@ -81,7 +72,7 @@ class SlaLedger(Application[UUID]):
 
     def construct_mapper(self) -> Mapper[UUID]:
         return PydanticMapper(
-            transcoder=_NoTranscoder(),
+            transcoder=NoTranscoder(),
             compressor=self.factory.compressor(),
             cipher=self.factory.cipher(),
         )
@@ -183,7 +174,9 @@ class SlaLedger(Application[UUID]):
         for attempt in range(3):
             # First try: the caught-up state says which series only grow at their end.
             # After a clash with a concurrent writer, ask the probe index.
-            event, rows, duplicates = self._probe_batch(groups, trust_state=attempt == 0)
+            event, rows, duplicates = probe_batch(
+                self._state, self.recorder, groups, self._now(), trust_state=attempt == 0
+            )
             if event is None:
                 return ProbeReceipt(0, duplicates, None)
             try:
@@ -194,60 +187,6 @@ class SlaLedger(Application[UUID]):
                 continue
             return ProbeReceipt(len(rows), duplicates, event.originator_id)
         raise AssertionError("unreachable")
-
-    def _probe_batch(
-        self, groups: dict[tuple[str, str], dict[tuple[int, int], int]], trust_state: bool
-    ) -> tuple[ev.ProbesRecorded | None, list[tuple[int, int, int, int]], int]:
-        recorder: ProbeIndex = self.recorder  # type: ignore[assignment]
-        series: list[ev.ProbeSeries] = []
-        rows: list[tuple[int, int, int, int]] = []
-        duplicates = 0
-        for (target, location), probes in groups.items():
-            key = series_key(target, location)
-            ordered = sorted(probes.items())
-            first, last = ordered[0][0][0], ordered[-1][0][0]
-            latest = self._state.evidence.last_instant(target, location)
-            if trust_state and (latest is None or latest < first):
-                existing = {}
-            else:
-                existing = recorder.existing_probes(key, first, last)
-            fresh = []
-            for (at, ok), latency in ordered:
-                known = existing.get((at, ok))
-                if known is None:
-                    fresh.append((at, ok, latency))
-                elif known == latency:
-                    duplicates += 1
-                else:
-                    raise ProbeConflict(
-                        f"probe {probe_id(target, location, at, bool(ok))} was recorded "
-                        "with latency "
-                        f"{known} us and is now sent with {latency} us: record a correction instead"
-                    )
-            if not fresh:
-                continue
-            has_latency = any(f[2] >= 0 for f in fresh)
-            series.append(
-                ev.ProbeSeries(
-                    target=target,
-                    location=location,
-                    at=[f[0] for f in fresh],
-                    ok=[bool(f[1]) for f in fresh],
-                    latency_us=[f[2] if f[2] >= 0 else None for f in fresh]
-                    if has_latency
-                    else None,
-                )
-            )
-            rows.extend((key, at, ok, latency) for at, ok, latency in fresh)
-        if not series:
-            return None, rows, duplicates
-        event = ev.ProbesRecorded.model_construct(
-            originator_id=uuid4(),
-            originator_version=1,
-            recorded_at=self._now(),
-            series=tuple(series),
-        )
-        return event, rows, duplicates
 
     def invalidate_probes(self, probes: Sequence[Probe | str], reason: str) -> UUID:
         """Treat recorded probes as never recorded (R6); the correction is itself an event."""
@@ -405,16 +344,6 @@ class SlaLedger(Application[UUID]):
 
     def contracts(self) -> list[Contract]:
         return [h.latest_terms() for h in self.catch_up().contracts.values()]
-
-
-class _NoTranscoder(Transcoder):
-    """Events serialise themselves (pydantic); the mapper needs no transcoder."""
-
-    def encode(self, obj: Any) -> bytes:
-        raise NotImplementedError  # abstract: never called
-
-    def decode(self, data: bytes) -> Any:
-        raise NotImplementedError  # abstract: never called
 
 
 def _known(instant: datetime | None, what: str = "as_known_at") -> int:

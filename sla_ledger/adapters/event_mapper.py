@@ -12,10 +12,20 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import Mapper, MapperDeserialisationError, StoredEvent
+from eventsourcing.persistence import Mapper, MapperDeserialisationError, StoredEvent, Transcoder
 
 from sla_ledger.adapters import probe_columns
 from sla_ledger.domain.events import EVENT_TYPES, DomainEvent, ProbesRecorded
+
+
+class NoTranscoder(Transcoder):
+    """Events serialise themselves (pydantic); the mapper needs no transcoder."""
+
+    def encode(self, obj: Any) -> bytes:
+        raise NotImplementedError  # abstract: never called
+
+    def decode(self, data: bytes) -> Any:
+        raise NotImplementedError  # abstract: never called
 
 
 class PydanticMapper(Mapper[UUID]):
