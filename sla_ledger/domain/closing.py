@@ -7,6 +7,7 @@ issuing twice.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -119,11 +120,10 @@ def _new_evidence(
     terms = history.terms_for(previous.month)
     margin = duration_us(terms.min_downtime)
     lo, hi = to_us(previous.period_start) - margin, to_us(previous.period_end) + margin
-    return tuple(
-        t.ref
-        for t in state.touches.get(previous.service, ())
-        if t.position > seen and t.lo < hi and t.hi > lo
-    )
+    touches = state.touches.get(previous.service, [])
+    # Touches are folded in log order: only the tail after ``seen`` can be new.
+    after = bisect_right(touches, seen, key=lambda t: t.position)
+    return tuple(t.ref for t in touches[after:] if t.lo < hi and t.hi > lo)
 
 
 def _credit(
