@@ -1,166 +1,31 @@
-"""The ``sla-ledger`` command: parse, call ``SlaLedger``, format.
-
-Human-readable output by default, ``--json`` for machines. Every error is one
-line on stderr, ``error: ...``, with exit code 2 for bad input or usage and 1
-for anything else (the store could not be opened or written).
-"""
+"""The ``sla-ledger`` commands: parse, call ``SlaLedger``, format."""
 
 from __future__ import annotations
 
-import json
-import sys
 import time
-from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 import click
 
 from sla_ledger import (
     ManualClock,
     SlaLedger,
-    SlaLedgerError,
     Statement,
-    StoreError,
     UnknownReference,
-    __version__,
-    default_url,
     open_ledger,
 )
 from sla_ledger import demo as demo_month
 from sla_ledger import formatting as fmt
 from sla_ledger.adapters.jsonl import export_jsonl, import_jsonl
-from sla_ledger.bootstrap import store_env
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-class InstantType(click.ParamType):  # type: ignore[type-arg]  # generic from click 8.3
-    """An RFC 3339 instant with an offset, e.g. ``2026-04-01T00:00:00Z``; naive ones are refused."""
-
-    name = "INSTANT"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        if isinstance(value, datetime):
-            return value
-        try:
-            instant = datetime.fromisoformat(value)
-        except ValueError:
-            self.fail(
-                f"{value!r} is not an RFC 3339 instant such as 2026-04-01T00:00:00Z", param, ctx
-            )
-        if instant.tzinfo is None or instant.utcoffset() is None:
-            self.fail(
-                f"{value!r} has no UTC offset: add one, e.g. {value}Z or {value}+02:00", param, ctx
-            )
-        return instant
-
-
-INSTANT = InstantType()
-
-
-class _Cli(click.Group):
-    """Turns every error into one line on stderr and an exit code, never a traceback."""
-
-    def main(
-        self,
-        args: Sequence[str] | None = None,
-        prog_name: str | None = None,
-        complete_var: str | None = None,
-        standalone_mode: bool = True,
-        windows_expand_args: bool = True,
-        **extra: Any,
-    ) -> Any:
-        try:
-            code = super().main(
-                args,
-                prog_name,
-                complete_var,
-                standalone_mode=False,
-                windows_expand_args=windows_expand_args,
-                **extra,
-            )
-        except click.UsageError as error:
-            hint = f" (see '{error.ctx.command_path} --help')" if error.ctx else ""
-            code = _fail(error.format_message() + hint, error.exit_code)
-        except click.ClickException as error:
-            code = _fail(error.format_message(), error.exit_code)
-        except click.Abort:
-            code = _fail("aborted", 1)
-        except SlaLedgerError as error:
-            code = _fail(str(error), 1 if isinstance(error, StoreError) else 2)
-        code = code if isinstance(code, int) else 0
-        if standalone_mode:
-            sys.exit(code)
-        return code
-
-
-def _fail(message: str, code: int) -> int:
-    click.echo(f"error: {message}", err=True)
-    return code
-
-
-def common_options(command: F) -> F:
-    """``--json``, and ``--url`` after the command name as well as before it."""
-
-    def use_url(ctx: click.Context, param: click.Parameter, url: str | None) -> None:
-        if url is not None:
-            ctx.obj = url
-
-    command = click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")(
-        command
-    )
-    return click.option(
-        "--url", expose_value=False, callback=use_url, help="The store (same as sla-ledger --url)."
-    )(command)
-
-
-def _print_json(value: Any) -> None:
-    click.echo(json.dumps(value, indent=2, ensure_ascii=False))
-
-
-def _ledger(ctx: click.Context, create: bool = False) -> SlaLedger:
-    """The ledger at ``--url``; reading commands refuse a missing SQLite file, not create it."""
-    url: str = ctx.obj
-    path = _sqlite_path(url)
-    if not create and path is not None and not path.exists():
-        raise click.UsageError(
-            f"no ledger at {url} ({path} does not exist): give --url or set SLA_LEDGER_URL, "
-            "or build one with 'sla-ledger demo'"
-        )
-    return open_ledger(url)
-
-
-def _sqlite_path(url: str) -> Path | None:
-    """The file behind an SQLite URL, None for other stores; a malformed URL is a usage error."""
-    try:
-        env = store_env(url)
-    except StoreError as error:
-        raise click.BadParameter(str(error), param_hint="'--url'") from None
-    return Path(env["SQLITE_DBNAME"]) if urlsplit(url).scheme == "sqlite" else None
-
-
-@click.group("sla-ledger", cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option(
-    "--url",
-    envvar="SLA_LEDGER_URL",
-    default=default_url,
-    show_default="$SLA_LEDGER_URL or sqlite:///sla-ledger.db",
-    help="Where the ledger is stored: sqlite:///FILE.db, memory:// or postgresql://...",
+from sla_ledger.cli.app import (
+    INSTANT,
+    common_options,
+    main,
+    print_json,
+    sqlite_path,
+    store,
 )
-@click.version_option(__version__, prog_name="sla-ledger")
-@click.pass_context
-def main(ctx: click.Context, url: str) -> None:
-    """Exact SLA statements and service credits from operational evidence.
-
-    \b
-    Example:
-      sla-ledger demo
-      sla-ledger statement --contract acme-eu --month 2026-03
-    """
-    ctx.obj = url
 
 
 @main.command()
@@ -181,7 +46,7 @@ def demo(ctx: click.Context, fresh: bool, as_json: bool) -> None:
       sla-ledger --url sqlite:///other.db demo
     """
     url: str = ctx.obj
-    _sqlite_path(url)
+    sqlite_path(url)
     if fresh:
         _delete_demo_store(url)
     clock = ManualClock(demo_month.SIGNED_AT)
@@ -198,7 +63,7 @@ def demo(ctx: click.Context, fresh: bool, as_json: bool) -> None:
         result = demo_month.build_demo(ledger, clock, advance)
     seconds = time.perf_counter() - started
     if as_json:
-        _print_json(
+        print_json(
             {
                 "url": url,
                 "probes": result.probes,
@@ -213,7 +78,7 @@ def demo(ctx: click.Context, fresh: bool, as_json: bool) -> None:
 
 
 def _delete_demo_store(url: str) -> None:
-    path = _sqlite_path(url)
+    path = sqlite_path(url)
     if path is None:
         raise click.UsageError(f"--fresh deletes SQLite files only; give {url} empty instead")
     if not path.exists():
@@ -244,12 +109,12 @@ def import_(ctx: click.Context, file: Path, as_json: bool) -> None:
     Example:
       sla-ledger --url sqlite:///copy.db import export.jsonl
     """
-    ledger = _ledger(ctx, create=True)
+    ledger = store(ctx, create=True)
     total = _count_lines(file)
     with fmt.progress_bar(f"importing {file.name}") as advance:
         report = import_jsonl(ledger, file, on_progress=lambda lines: advance(lines, total))
     if as_json:
-        _print_json({"file": str(file), "lines": report.lines, "events": report.events})
+        print_json({"file": str(file), "lines": report.lines, "events": report.events})
     else:
         click.echo(f"imported {report.events} events from {report.lines} lines of {file}")
 
@@ -273,12 +138,12 @@ def export(ctx: click.Context, file: Path, as_json: bool) -> None:
     Example:
       sla-ledger export ledger.jsonl
     """
-    ledger = _ledger(ctx)
+    ledger = store(ctx)
     total = ledger.position
     with fmt.progress_bar(f"exporting to {file.name}") as advance:
         written = export_jsonl(ledger, file, on_progress=lambda events: advance(events, total))
     if as_json:
-        _print_json({"file": str(file), "events": written})
+        print_json({"file": str(file), "events": written})
     else:
         click.echo(f"exported {written} events to {file}")
 
@@ -301,9 +166,9 @@ def close(ctx: click.Context, now: datetime | None, as_json: bool) -> None:
       sla-ledger close
       sla-ledger close --now 2026-04-01T06:00:00Z
     """
-    statements = _ledger(ctx, create=True).close_due_months(now)
+    statements = store(ctx, create=True).close_due_months(now)
     if as_json:
-        _print_json([s.model_dump(mode="json") for s in statements])
+        print_json([s.model_dump(mode="json") for s in statements])
     elif statements:
         fmt.console().print(fmt.statements_table(statements, "Issued or restated"))
     else:
@@ -334,7 +199,7 @@ def statement(
       sla-ledger statement --contract acme-eu --line api --month 2026-03
       sla-ledger statement --contract acme-eu --month 2026-03 --as-known-at 2026-03-15T00:00:00Z
     """
-    ledger = _ledger(ctx)
+    ledger = store(ctx)
     lines = [line_id] if line_id else _lines(ledger, contract_id, month)
     shown: list[tuple[str, Statement]] = []
     for line in lines:
@@ -347,7 +212,7 @@ def statement(
             figures = ledger.compute_statement(contract_id, line, month, known_at, until=known_at)
             shown.append(("provisional", figures))
     if as_json:
-        _print_json([{"status": st, "statement": s.model_dump(mode="json")} for st, s in shown])
+        print_json([{"status": st, "statement": s.model_dump(mode="json")} for st, s in shown])
         return
     console = fmt.console()
     for status, figures in shown:
@@ -375,13 +240,13 @@ def credits(ctx: click.Context, after: int, as_json: bool) -> None:
     Example:
       sla-ledger credits --after 759 --json
     """
-    ledger = _ledger(ctx)
+    ledger = store(ctx)
     entries = []
     while page := ledger.credits(after):
         entries.extend(page)
         after = page[-1].position
     if as_json:
-        _print_json([fmt.credit_json(c) for c in entries])
+        print_json([fmt.credit_json(c) for c in entries])
     elif entries:
         fmt.console().print(fmt.credits_table(entries))
     else:
@@ -398,9 +263,9 @@ def services(ctx: click.Context, as_json: bool) -> None:
     Example:
       sla-ledger services --json
     """
-    found = _ledger(ctx).services()
+    found = store(ctx).services()
     if as_json:
-        _print_json([s.model_dump(mode="json") for s in found])
+        print_json([s.model_dump(mode="json") for s in found])
     else:
         fmt.console().print(fmt.services_table(found))
 
@@ -415,8 +280,8 @@ def contracts(ctx: click.Context, as_json: bool) -> None:
     Example:
       sla-ledger contracts
     """
-    found = _ledger(ctx).contracts()
+    found = store(ctx).contracts()
     if as_json:
-        _print_json([c.model_dump(mode="json") for c in found])
+        print_json([c.model_dump(mode="json") for c in found])
     else:
         fmt.console().print(fmt.contracts_table(found))

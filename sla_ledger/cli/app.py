@@ -1,0 +1,156 @@
+"""The ``sla-ledger`` group and its plumbing: options, instants, errors, opening the store.
+
+Human-readable output by default, ``--json`` for machines. Every error is one
+line on stderr, ``error: ...``, with exit code 2 for bad input or usage and 1
+for anything else (the store could not be opened or written).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import click
+
+from sla_ledger import (
+    SlaLedger,
+    SlaLedgerError,
+    StoreError,
+    __version__,
+    default_url,
+    open_ledger,
+)
+from sla_ledger.bootstrap import store_env
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class InstantType(click.ParamType):  # type: ignore[type-arg]  # generic from click 8.3
+    """An RFC 3339 instant with an offset, e.g. ``2026-04-01T00:00:00Z``; naive ones are refused."""
+
+    name = "INSTANT"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, datetime):
+            return value
+        try:
+            instant = datetime.fromisoformat(value)
+        except ValueError:
+            self.fail(
+                f"{value!r} is not an RFC 3339 instant such as 2026-04-01T00:00:00Z", param, ctx
+            )
+        if instant.tzinfo is None or instant.utcoffset() is None:
+            self.fail(
+                f"{value!r} has no UTC offset: add one, e.g. {value}Z or {value}+02:00", param, ctx
+            )
+        return instant
+
+
+INSTANT = InstantType()
+
+
+class _Cli(click.Group):
+    """Turns every error into one line on stderr and an exit code, never a traceback."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        try:
+            code = super().main(
+                args,
+                prog_name,
+                complete_var,
+                standalone_mode=False,
+                windows_expand_args=windows_expand_args,
+                **extra,
+            )
+        except click.UsageError as error:
+            hint = f" (see '{error.ctx.command_path} --help')" if error.ctx else ""
+            code = fail(error.format_message() + hint, error.exit_code)
+        except click.ClickException as error:
+            code = fail(error.format_message(), error.exit_code)
+        except click.Abort:
+            code = fail("aborted", 1)
+        except SlaLedgerError as error:
+            code = fail(str(error), 1 if isinstance(error, StoreError) else 2)
+        code = code if isinstance(code, int) else 0
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+def fail(message: str, code: int) -> int:
+    click.echo(f"error: {message}", err=True)
+    return code
+
+
+def common_options(command: F) -> F:
+    """``--json``, and ``--url`` after the command name as well as before it."""
+
+    def use_url(ctx: click.Context, param: click.Parameter, url: str | None) -> None:
+        if url is not None:
+            ctx.obj = url
+
+    command = click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")(
+        command
+    )
+    return click.option(
+        "--url", expose_value=False, callback=use_url, help="The store (same as sla-ledger --url)."
+    )(command)
+
+
+def print_json(value: Any) -> None:
+    click.echo(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def store(ctx: click.Context, create: bool = False) -> SlaLedger:
+    """The ledger at ``--url``; reading commands refuse a missing SQLite file, not create it."""
+    url: str = ctx.obj
+    path = sqlite_path(url)
+    if not create and path is not None and not path.exists():
+        raise click.UsageError(
+            f"no ledger at {url} ({path} does not exist): give --url or set SLA_LEDGER_URL, "
+            "or build one with 'sla-ledger demo'"
+        )
+    return open_ledger(url)
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind an SQLite URL, None for other stores; a malformed URL is a usage error."""
+    try:
+        env = store_env(url)
+    except StoreError as error:
+        raise click.BadParameter(str(error), param_hint="'--url'") from None
+    return Path(env["SQLITE_DBNAME"]) if urlsplit(url).scheme == "sqlite" else None
+
+
+@click.group("sla-ledger", cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--url",
+    envvar="SLA_LEDGER_URL",
+    default=default_url,
+    show_default="$SLA_LEDGER_URL or sqlite:///sla-ledger.db",
+    help="Where the ledger is stored: sqlite:///FILE.db, memory:// or postgresql://...",
+)
+@click.version_option(__version__, prog_name="sla-ledger")
+@click.pass_context
+def main(ctx: click.Context, url: str) -> None:
+    """Exact SLA statements and service credits from operational evidence.
+
+    \b
+    Example:
+      sla-ledger demo
+      sla-ledger statement --contract acme-eu --month 2026-03
+    """
+    ctx.obj = url
