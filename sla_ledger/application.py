@@ -20,7 +20,7 @@ from sla_ledger.domain import commands
 from sla_ledger.domain import events as ev
 from sla_ledger.domain.closing import Decision, close_due
 from sla_ledger.domain.evidence import FOREVER, Probe
-from sla_ledger.domain.ingest import group_probes
+from sla_ledger.domain.ingest import FUTURE_SKEW, group_probes
 from sla_ledger.domain.projection import LedgerState
 from sla_ledger.domain.reckoning import Reckoner
 from sla_ledger.domain.statement import Statement
@@ -168,9 +168,9 @@ class SlaLedger(Application[UUID]):
     def record_probes(self, probes: Iterable[Probe]) -> ProbeReceipt:
         """Record a batch of probe results, all or nothing; a probe sent again is recorded once."""
         state = self.catch_up()
-        groups = group_probes(
-            probes, state.target_service, {k: v[1] for k, v in state.services.items()}
-        )
+        services = {k: v[1] for k, v in state.services.items()}
+        not_after = to_us(self._now()) + FUTURE_SKEW
+        groups = group_probes(probes, state.target_service, services, not_after)
         for attempt in range(3):
             # First try: the caught-up state says which series only grow at their end.
             # After a clash with a concurrent writer, ask the probe index.

@@ -1,6 +1,6 @@
 """sla_ledger.testing: what users test with, tested with itself."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -20,7 +20,7 @@ def service_and_batch(draw):
 @given(service_and_batch())
 def test_any_batch_sent_twice_is_recorded_once(case):
     service, batch = case
-    ledger, _ = memory_ledger()
+    ledger, _ = memory_ledger(now=START + timedelta(days=1))
     ledger.register_service(service)
     first = ledger.record_probes(batch)
     position = ledger.position

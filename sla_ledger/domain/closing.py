@@ -39,7 +39,8 @@ def due_months(history: ContractHistory, now: int) -> list[str]:
         start, end = month_bounds(month, terms.time_zone)
         if start >= ends or now <= end + duration_us(terms.grace):  # R11: 'passes'
             return months
-        months.append(month)
+        if max(start, to_us(history.signed.starts_at)) < min(end, ends):  # active in it
+            months.append(month)
         month = next_month(month)
 
 

@@ -18,7 +18,7 @@ from sla_ledger.domain import events as ev
 from sla_ledger.domain.evidence import Probe, parse_probe_id
 from sla_ledger.domain.projection import ContractHistory, LedgerState, MaintenanceHistory
 from sla_ledger.domain.terms import Contract, Service
-from sla_ledger.domain.time import is_aware, month_of, next_month, to_us
+from sla_ledger.domain.time import from_us, is_aware, month_of, next_month, to_us
 from sla_ledger.domain.values import describe
 from sla_ledger.exceptions import InvalidEvidence, InvalidTerms, UnknownReference
 
@@ -76,9 +76,16 @@ def amend_contract(state: LedgerState, contract: Contract, now: datetime) -> ev.
 def notice_termination(
     state: LedgerState, contract_id: str, ends_at: datetime | None, now: datetime
 ) -> ev.ContractTerminationNoticed:
-    """The contract ends at ``ends_at``, but no sooner than the notice period allows (R13)."""
+    """The contract ends at ``ends_at``, but no sooner than the notice period in force
+    allows (R13). Notice is given once: a second notice is refused."""
     history = contract_history(state, contract_id)
-    earliest = now + history.latest_terms().notice_period
+    if history.termination is not None:
+        raise InvalidTerms(
+            f"contract {contract_id!r} already has notice of termination, ending "
+            f"{from_us(history.termination[1]).isoformat()}; notice is given once"
+        )
+    in_force = history.terms_for(month_of(to_us(now), history.signed.time_zone))
+    earliest = now + in_force.notice_period
     end = earliest if ends_at is None else max(aware(ends_at, "ends_at"), earliest)
     return ev.ContractTerminationNoticed(
         originator_id=ev.stream_id("contract", contract_id),

@@ -7,17 +7,28 @@ from typing import Any
 
 from sla_ledger.domain.evidence import Probe, probe_id
 from sla_ledger.domain.terms import Service
-from sla_ledger.domain.time import EPOCH, ONE_US
+from sla_ledger.domain.time import EPOCH, ONE_US, from_us
 from sla_ledger.exceptions import InvalidEvidence, ProbeConflict, UnknownReference
+
+FUTURE_SKEW = 300_000_000
+"""How far ahead of the ledger's clock a monitoring system's clock may run: 5 minutes."""
 
 SeriesRows = dict[tuple[int, int], int]
 """``{(at_us, ok): latency_us}`` of one (target, location); latency -1 when absent."""
 
 
 def group_probes(
-    probes: Iterable[object], target_service: Mapping[str, str], services: Mapping[str, Service]
+    probes: Iterable[object],
+    target_service: Mapping[str, str],
+    services: Mapping[str, Service],
+    not_after: int,
 ) -> dict[tuple[str, str], SeriesRows]:
-    """Validate every probe and group them by (target, location); all or nothing."""
+    """Validate every probe and group them by (target, location); all or nothing.
+
+    Args:
+        not_after: the latest instant a probe may have: a probe is recorded after it
+            happens, so one from the ledger clock's future is refused (R14).
+    """
     groups: dict[tuple[str, str], SeriesRows] = {}
     for index, probe in enumerate(probes):
         target, location, at, ok, latency = _fields(probe, index)
@@ -40,6 +51,12 @@ def group_probes(
             raise InvalidEvidence(
                 f"probe #{index}: time {at!r} must be a timezone-aware datetime"
             ) from None
+        if key[0] > not_after:
+            raise InvalidEvidence(
+                f"probe #{index}: time {at.isoformat()} is after the ledger clock's "
+                f"{from_us(not_after - FUTURE_SKEW).isoformat()} (allowing "
+                f"{FUTURE_SKEW // 1_000_000} s of clock skew): a probe is recorded after it happens"
+            )
         if rows.setdefault(key, latency) != latency:
             raise ProbeConflict(
                 f"probe #{index} {probe_id(target, location, key[0], ok)} "

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Annotated, Any, ClassVar
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
@@ -81,7 +82,13 @@ ExactFraction = Annotated[
 ]
 """An exact fraction; in JSON ``"numerator/denominator"``."""
 
-Instant = AwareDatetime
+
+def _utc(instant: datetime) -> datetime:
+    return instant.astimezone(UTC)
+
+
+Instant = Annotated[AwareDatetime, AfterValidator(_utc)]
+"""An aware instant, stored in UTC (R1)."""
 
 
 class ValueObject(BaseModel):

@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from sla_ledger import Contract, ContractLine, ManualClock, Probe, Service, SlaLedger, open_ledger
+from sla_ledger import (
+    Contract,
+    ContractLine,
+    ManualClock,
+    Probe,
+    ProbeReceipt,
+    Service,
+    SlaLedger,
+    open_ledger,
+)
 
 LOCATIONS = ("fra", "ams", "lon")
 APRIL = datetime(2026, 4, 1, tzinfo=UTC)
@@ -73,6 +82,16 @@ def probes(
     return out
 
 
+def record(ledger: SlaLedger, batch: list[Probe]) -> ProbeReceipt:
+    """Record probes as monitoring would: after they happen (the clock moves up to them)."""
+    instants = [p.at for p in batch if isinstance(p, tuple) and getattr(p[2], "tzinfo", None)]
+    clock = ledger.clock
+    assert isinstance(clock, ManualClock)
+    if instants and clock.now() < max(instants):
+        clock.set(max(instants))
+    return ledger.record_probes(batch)
+
+
 def record_month(
     ledger: SlaLedger,
     start: datetime,
@@ -82,4 +101,4 @@ def record_month(
 ) -> None:
     everything = probes(start, end, down)
     for i in range(0, len(everything), batch):
-        ledger.record_probes(everything[i : i + batch])
+        record(ledger, everything[i : i + batch])

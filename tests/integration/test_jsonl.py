@@ -645,7 +645,7 @@ def test_a_clash_with_a_concurrent_writer_names_the_line_and_writes_nothing(
     ledger = open_ledger(url)
     prefix, rest = split(rows)
     import_jsonl(ledger, write(tmp_path / "prefix.jsonl", prefix))
-    other = open_ledger(url, clock=ManualClock(datetime(2026, 4, 4, 1, tzinfo=UTC)))
+    other = open_ledger(url, clock=ManualClock(datetime(2026, 4, 6, tzinfo=UTC)))
     write_all = ledger.import_events
 
     def beaten_to_it(events, probe_rows=()):

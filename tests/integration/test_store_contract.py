@@ -11,6 +11,7 @@ from sla_ledger import (
     Component,
     Instance,
     InvalidEvidence,
+    InvalidTerms,
     Probe,
     ProbeConflict,
     UnknownReference,
@@ -24,6 +25,7 @@ from tests.integration.scenario import (
     contract,
     new_ledger,
     probes,
+    record,
     record_month,
 )
 
@@ -48,18 +50,18 @@ class StoreContract:
 
     def test_a_probe_sent_twice_is_recorded_once(self, ledger):
         batch = probes(at(1), at(1, 1))
-        first = ledger.record_probes(batch)
-        again = ledger.record_probes(batch + probes(at(1, 1), at(1, 2)))
+        first = record(ledger, batch)
+        again = record(ledger, batch + probes(at(1, 1), at(1, 2)))
         assert (first.recorded, first.duplicates) == (len(batch), 0)
         assert (again.recorded, again.duplicates) == (len(batch), len(batch))
-        assert ledger.record_probes(batch).batch_id is None
+        assert record(ledger, batch).batch_id is None
 
     def test_the_same_probe_with_different_content_is_a_conflict(self, ledger):
-        ledger.record_probes([Probe("api", "fra", at(1), True, 1_000)])
+        record(ledger, [Probe("api", "fra", at(1), True, 1_000)])
         position = ledger.position
         with pytest.raises(ProbeConflict, match=r"api@fra@2026-04-01T00:00:00Z#up"):
-            ledger.record_probes(
-                [Probe("api", "ams", at(1), True), Probe("api", "fra", at(1), True, 2_000)]
+            record(
+                ledger, [Probe("api", "ams", at(1), True), Probe("api", "fra", at(1), True, 2_000)]
             )
         assert ledger.position == position
 
@@ -74,11 +76,11 @@ class StoreContract:
             ("not a probe", "expected Probe"),
         ]:
             with pytest.raises((InvalidEvidence, UnknownReference), match=message):
-                ledger.record_probes([*good, bad])
+                record(ledger, [*good, bad])
         assert ledger.position == position
 
     def test_every_probe_stays_addressable_and_can_be_invalidated(self, ledger):
-        ledger.record_probes(probes(APRIL, MAY, down=[(at(3, 10), at(3, 11))]))
+        record(ledger, probes(APRIL, MAY, down=[(at(3, 10), at(3, 11))]))
         broken = [p for p in probes(at(3, 10), at(3, 11)) if p.location == "fra"]
         flipped = [Probe(p.target, p.location, p.at, False) for p in broken]
         ledger.invalidate_probes([p.probe_id for p in flipped], reason="fra probe location broken")
@@ -148,7 +150,7 @@ class StoreContract:
         # The probes were wrong: invalidate them and record what monitoring should have seen.
         bad = [Probe(p.target, p.location, p.at, False) for p in probes(at(10, 12), at(10, 13))]
         ledger.invalidate_probes(bad, reason="monitoring bug")
-        ledger.record_probes(probes(at(10, 12), at(10, 13)))
+        record(ledger, probes(at(10, 12), at(10, 13)))
         [restated] = ledger.close_due_months()
         assert restated.credit == 0
         assert [c.amount for c in ledger.credits()] == [Decimal("100.00"), Decimal("-100.00")]
@@ -224,7 +226,7 @@ class StoreContract:
         ledger.sign_contract(contract())
         outages = {"a": [(at(5, 1), at(5, 3))], "b": [(at(5, 2), at(5, 4))], "c": []}
         for zone, outage in outages.items():
-            ledger.record_probes(probes(APRIL, MAY, down=outage, target=f"api/db/db{zone}"))
+            record(ledger, probes(APRIL, MAY, down=outage, target=f"api/db/db{zone}"))
         st = ledger.compute_statement("acme", "core", "2026-04")
         # two instances down together only 02:00-03:00: min_healthy 2 cannot be met
         assert st.down == timedelta(hours=1)
@@ -240,7 +242,7 @@ class StoreContract:
         everything = [
             Probe(p.target, p.location, p.at, (p.location, p.at) not in lonely) for p in everything
         ]
-        ledger.record_probes(everything)
+        record(ledger, everything)
         st = ledger.compute_statement("acme", "core", "2026-04")
         assert st.down == timedelta(0) and st.unknown == timedelta(0)
 
@@ -255,3 +257,50 @@ class TestPostgres(StoreContract):
     @pytest.fixture
     def url(self, fresh_postgres_url) -> str:
         return fresh_postgres_url
+
+
+class TestIntegrityRules:
+    """Refusals that keep the ledger honest; one backend is enough for each."""
+
+    url = "memory://"
+
+    @pytest.fixture
+    def ledger(self):
+        ledger, clock = new_ledger(self.url)
+        ledger.register_service(api_service())
+        ledger.sign_contract(contract())
+        ledger.test_clock = clock
+        yield ledger
+        ledger.close()
+
+    def test_a_probe_from_the_ledger_clocks_future_is_refused(self, ledger):
+        ledger.test_clock.set(at(10))
+        position = ledger.position
+        with pytest.raises(InvalidEvidence, match="a probe is recorded after it happens"):
+            ledger.record_probes([Probe("api", "fra", at(10, 0, 6), True)])
+        assert ledger.position == position
+        # within five minutes of clock skew, it is accepted
+        assert ledger.record_probes([Probe("api", "fra", at(10, 0, 5), True)]).recorded == 1
+
+    def test_notice_of_termination_is_given_once(self, ledger):
+        ledger.test_clock.set(at(2))
+        ledger.notice_termination("acme")
+        with pytest.raises(InvalidTerms, match="already has notice of termination"):
+            ledger.notice_termination("acme", ends_at=at(30))
+
+    def test_the_notice_period_is_the_one_in_force_not_an_amendment_still_to_come(self):
+        ledger, _ = new_ledger(self.url, now=at(10, month=3))
+        ledger.register_service(api_service())
+        ledger.sign_contract(contract(starts_at=datetime(2026, 3, 1, tzinfo=UTC)))
+        ledger.amend_contract(
+            contract(starts_at=datetime(2026, 3, 1, tzinfo=UTC), notice_period=timedelta(0))
+        )
+        ends = ledger.notice_termination("acme")
+        assert ends == at(10, month=3) + timedelta(days=30)
+
+    def test_instants_are_stored_in_utc(self, ledger):
+        berlin = datetime(2026, 4, 2, 12, tzinfo=__import__("zoneinfo").ZoneInfo("Europe/Berlin"))
+        ledger.test_clock.set(at(3))
+        incident = ledger.declare_incident(["api"], berlin, reason="outage")
+        [declared] = [e for e in ledger.events.get(incident)]
+        assert declared.start.utcoffset() == timedelta(0) and declared.start == berlin

@@ -14,6 +14,7 @@ from tests.integration.scenario import (
     contract,
     new_ledger,
     probes,
+    record,
     record_month,
 )
 
@@ -91,7 +92,7 @@ def test_exactly_99_9_percent_is_not_strictly_below_the_target():
         )
     ]
     everything += [Probe("api", loc, stop, True) for loc in LOCATIONS]
-    ledger.record_probes(everything)
+    record(ledger, everything)
     st = closed(ledger, clock)
     assert st.down == timedelta(minutes=43, seconds=12)
     assert st.availability == Fraction(999, 1000)
@@ -107,7 +108,7 @@ def test_a_59_second_outage_is_a_blip_and_counts_as_up():
     everything = probes(APRIL, MAY)
     everything += [Probe("api", loc, at(10, 12, 1), False) for loc in LOCATIONS]
     everything += [Probe("api", loc, at(10, 12, 1, 59), True) for loc in LOCATIONS]
-    ledger.record_probes(everything)
+    record(ledger, everything)
     st = closed(ledger, clock)
     assert (
         st.down == timedelta(0) and st.availability == 1 and st.availability_percent == "100.0000"
@@ -157,9 +158,9 @@ def test_each_outage_shows_when_the_ledger_first_learned_of_it():
     ledger.sign_contract(contract())
     outage = (at(10, 12), at(10, 12, 45))
     clock.set(at(10, 12, 7))  # monitoring delivers the outage's first probes 7 minutes late
-    ledger.record_probes(probes(APRIL, at(10, 12, 5), down=[outage]))
+    record(ledger, probes(APRIL, at(10, 12, 5), down=[outage]))
     clock.set(at(20))
-    ledger.record_probes(probes(at(10, 12, 5), MAY, down=[outage]))
+    record(ledger, probes(at(10, 12, 5), MAY, down=[outage]))
     [o] = closed(ledger, clock).outages
     assert (o.detected_at, o.detection_latency) == (at(10, 12, 7), timedelta(minutes=7))
 
@@ -169,7 +170,7 @@ def test_a_month_to_date_is_measured_only_up_to_the_instant_asked():
     ledger.register_service(api_service())
     ledger.sign_contract(contract())
     clock.set(at(11))
-    ledger.record_probes(probes(APRIL, at(11), down=[(at(10, 12), at(10, 12, 45))]))
+    record(ledger, probes(APRIL, at(11), down=[(at(10, 12), at(10, 12, 45))]))
     so_far = ledger.compute_statement("acme", "core", "2026-04", until=at(11))
     assert so_far.active == timedelta(days=10) and so_far.unknown == timedelta(0)
     assert so_far.down == timedelta(minutes=45) and so_far.base == Decimal("333.33")
