@@ -22,6 +22,7 @@ from sla_ledger.adapters.jsonl_lines import Refused
 from sla_ledger.adapters.probe_index import ProbeIndex, ProbeRow, series_key
 from sla_ledger.domain import events as ev
 from sla_ledger.domain.evidence import parse_probe_id, probe_id
+from sla_ledger.domain.ingest import FUTURE_SKEW
 from sla_ledger.domain.terms import Contract, Service
 from sla_ledger.domain.time import format_instant, to_us
 from sla_ledger.exceptions import ImportFailed, SlaLedgerError
@@ -164,6 +165,12 @@ class ImportCheck:
                 raise Refused(
                     f"location {series.location!r} is not registered for {series.target!r}; "
                     f"its locations: {', '.join(self.services[service].locations)}"
+                )
+            if series.at and max(series.at) > to_us(event.recorded_at) + FUTURE_SKEW:
+                raise Refused(
+                    f"a probe of {series.target!r} from {series.location!r} at "
+                    f"{format_instant(max(series.at))} is after its batch's recorded_at "
+                    f"{event.recorded_at.isoformat()}: a probe is recorded after it happens"
                 )
             latencies = series.latency_us
             chunk = Chunk(

@@ -497,6 +497,14 @@ def _series_out_of_order(rest):
     return 2, r"ProbesRecorded\.series\.0\.at\.4: .* is not after"
 
 
+def _probe_after_its_recording(rest):
+    rest[1]["series"][0]["at"][-1] = "2027-01-01T00:00:00Z"
+    return (
+        2,
+        r"at 2027-01-01T00:00:00Z is after its batch's recorded_at .*recorded after it happens",
+    )
+
+
 def _unknown_probe_invalidated(rest):
     i = _index(rest, "ProbesInvalidated")
     rest[i]["probe_ids"] = ["api@fra@2026-04-05T10:00:08Z#down"]
@@ -559,6 +567,7 @@ BAD_INPUTS = [
     _unknown_field,
     _bad_latency,
     _series_out_of_order,
+    _probe_after_its_recording,
     _unknown_probe_invalidated,
     _empty_line,
     _not_an_object,
