@@ -6,7 +6,7 @@ Record services, contracts and evidence; close months; pay out credits::
     ledger = open_ledger("sqlite:///sla-ledger.db")
 """
 
-from sla_ledger.application import CreditEntry, SlaLedger
+from sla_ledger.application import CreditEntry, SlaLedger, TransferAuthorisation
 from sla_ledger.bootstrap import default_url, open_ledger
 from sla_ledger.clock import Clock, ManualClock, SystemClock
 from sla_ledger.domain.evidence import Probe
@@ -23,6 +23,7 @@ from sla_ledger.exceptions import (
     InvalidEvidence,
     InvalidTerms,
     ProbeConflict,
+    ResidencyViolation,
     SlaLedgerError,
     StoreError,
     UnknownReference,
@@ -50,12 +51,14 @@ __all__ = [
     "Probe",
     "ProbeConflict",
     "ProbeReceipt",
+    "ResidencyViolation",
     "Service",
     "SlaLedger",
     "SlaLedgerError",
     "Statement",
     "StoreError",
     "SystemClock",
+    "TransferAuthorisation",
     "UnknownReference",
     "default_url",
     "open_ledger",

@@ -16,7 +16,7 @@ from eventsourcing.persistence import IntegrityError, Mapper, Notification, Stor
 from sla_ledger.adapters.event_mapper import NoTranscoder, PydanticMapper
 from sla_ledger.adapters.probe_index import ProbeRow
 from sla_ledger.clock import Clock, SystemClock
-from sla_ledger.domain import commands
+from sla_ledger.domain import commands, residency
 from sla_ledger.domain import events as ev
 from sla_ledger.domain.closing import Decision, close_due
 from sla_ledger.domain.evidence import FOREVER, Probe
@@ -52,6 +52,19 @@ class CreditEntry:
     amount: Decimal
     currency: str
     statement_version: int
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class TransferAuthorisation:
+    """Leave to move the ledger's records (or one customer's) to another region."""
+
+    authorisation_id: UUID
+    from_region: str
+    to_region: str
+    agreement: str
+    authorised_by: str
+    customer: str | None
     recorded_at: datetime
 
 
@@ -138,6 +151,63 @@ class SlaLedger(Application[UUID]):
             self.recorder.insert_events(events, probe_rows=probe_rows)
         finally:
             self.catch_up()
+
+    # -- residency ---------------------------------------------------------------------------
+
+    @property
+    def region(self) -> str | None:
+        """The region the store is bound to; None when unbound (it then accepts any region)."""
+        return self.catch_up().region
+
+    def bind_region(self, region: str) -> None:
+        """Bind the store to ``region``; :func:`~sla_ledger.open_ledger` does it on creation.
+
+        Nothing happens when it is bound to ``region`` already. ``ResidencyViolation``
+        when it is bound to another region, or holds a contract or service of one.
+        """
+        event = residency.bind(self.catch_up(), region, self._now())
+        if event is None:
+            return
+        try:
+            self._save(event)
+        except IntegrityError:
+            # Another process bound it first: bind() refuses unless it chose this region.
+            if residency.bind(self.catch_up(), region, self._now()) is not None:
+                raise
+
+    def authorise_transfer(
+        self, to_region: str, agreement: str, authorised_by: str, customer: str | None = None
+    ) -> UUID:
+        """Record leave to move this ledger's records to ``to_region``; return its id.
+
+        A store of ``to_region`` then imports an export of this ledger made after it.
+
+        Args:
+            agreement: the written agreement that allows it, e.g. ``"MSA-2026-17 §9.3"``.
+            authorised_by: who authorised it.
+            customer: only this customer's contracts and the services they measure
+                (an export for that customer); default every record of the ledger.
+        """
+        state = self.catch_up()
+        event = residency.authorise(
+            state, to_region, agreement, authorised_by, customer, self._now()
+        )
+        return self._save_id(event)
+
+    def transfers(self) -> list[TransferAuthorisation]:
+        """Every transfer authorisation in the log, in order (imported ones included)."""
+        return [
+            TransferAuthorisation(
+                authorisation_id=t.originator_id,
+                from_region=t.from_region,
+                to_region=t.to_region,
+                agreement=t.agreement,
+                authorised_by=t.authorised_by,
+                customer=t.customer,
+                recorded_at=t.recorded_at,
+            )
+            for t in self.catch_up().transfers
+        ]
 
     # -- terms -------------------------------------------------------------------------------
 

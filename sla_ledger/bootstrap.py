@@ -23,14 +23,26 @@ def default_url() -> str:
     return os.environ.get(URL_VARIABLE) or DEFAULT_URL
 
 
-def open_ledger(url: str | None = None, clock: Clock | None = None) -> SlaLedger:
+def open_ledger(
+    url: str | None = None, clock: Clock | None = None, region: str | None = None
+) -> SlaLedger:
     """Open (creating if needed) the ledger stored at ``url``.
 
     Args:
         url: a store URL; default ``$SLA_LEDGER_URL`` or ``sqlite:///sla-ledger.db``.
         clock: where knowledge time comes from; default the system clock (UTC).
+        region: the data-residency region the store is bound to. A store without a
+            binding is bound to it now; one bound to another region raises
+            ``ResidencyViolation``. Default: whatever the store is bound to, if anything.
     """
-    return SlaLedger(env=store_env(url or default_url()), clock=clock)
+    ledger = SlaLedger(env=store_env(url or default_url()), clock=clock)
+    if region is not None:
+        try:
+            ledger.bind_region(region)
+        except BaseException:
+            ledger.close()
+            raise
+    return ledger
 
 
 def store_env(url: str) -> dict[str, str]:

@@ -9,6 +9,7 @@ exception a caller would expect, so ``except ValueError`` keeps working::
     ├── UnknownReference (LookupError)     a service, target, location, contract ...
     ├── ProbeConflict (ValueError)         same probe id, different content
     ├── ImportFailed (ValueError)          a malformed interchange line
+    ├── ResidencyViolation (ValueError)    a record or a store of another region
     └── StoreError (RuntimeError)          the store could not be opened or written
 """
 
@@ -37,6 +38,10 @@ class ProbeConflict(SlaLedgerError, ValueError):
 
 class ImportFailed(SlaLedgerError, ValueError):
     """An interchange file could not be imported; nothing was written."""
+
+
+class ResidencyViolation(SlaLedgerError, ValueError):
+    """A record is for another region than the ledger's, or the ledger is bound elsewhere."""
 
 
 class StoreError(SlaLedgerError, RuntimeError):

@@ -1,4 +1,5 @@
-"""What an import checks beyond a single line: log order, streams, references and probes.
+"""What an import checks beyond a single line: log order, streams, references, probes
+and regions (``jsonl_residency``).
 
 The store's state is read once, at the start; the file's events are then folded
 into a small shadow of it (names, streams, and the probes as compact columns),
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, cast
 from uuid import UUID
 
 from sla_ledger.adapters.jsonl_lines import Refused
+from sla_ledger.adapters.jsonl_residency import ResidencyCheck
 from sla_ledger.adapters.probe_index import ProbeIndex, ProbeRow, series_key
 from sla_ledger.domain import events as ev
 from sla_ledger.domain.evidence import parse_probe_id, probe_id
@@ -59,7 +61,8 @@ class ImportCheck:
         self.ledger = ledger
         self.recorder: ProbeIndex = ledger.recorder  # type: ignore[assignment]
         state = self.state = ledger.catch_up()
-        self.empty = state.position == 0
+        # A store that holds nothing but its region binding takes a file as an empty one does.
+        self.empty = state.position in (0, state.bound_at)
         self.last_recorded = self._last_recorded()
         self.last_line = 0
         self.streams: dict[UUID, Stream] = {}
@@ -71,12 +74,37 @@ class ImportCheck:
         self.chunks: list[Chunk] = []
         self.series: dict[tuple[str, str], list[Chunk]] = defaultdict(list)
         self.probe_count = 0
+        self.regions = ResidencyCheck(state)
+        if state.region is not None:
+            self.streams[ev.LEDGER_STREAM] = Stream(0, 1, 1, 0)
 
-    def admit(self, event: ev.DomainEvent, line: int) -> None:
-        """Accept the event of ``line`` after those before it, or raise ``Refused``."""
+    def admit(self, event: ev.DomainEvent, line: int) -> bool:
+        """Accept the event of ``line`` after those before it, or raise ``Refused``.
+
+        False when the event is not to be recorded: the file's region binding, when
+        the store has one of its own (``residency`` then judges the regions).
+        """
+        if isinstance(event, ev.LedgerBound):
+            return self._bound(event, line)
         self._in_order(event, line)
         self._continues_stream(event, line)
         getattr(self, "_on_" + type(event).__name__)(event, line)
+        return True
+
+    def residency(self) -> None:
+        """Raise ``ImportFailed`` when the file's records may not enter the store's region."""
+        self.regions.finish()
+
+    def _bound(self, event: ev.LedgerBound, line: int) -> bool:
+        # Outside the order of recorded_at: a binding says when its store was created,
+        # which may be after the history imported into it.
+        self._stream_of(event, "ledger")
+        if event.originator_version != 1:
+            raise Refused(f"LedgerBound is version 1 of its stream, not {event.originator_version}")
+        if not self.regions.bound(event, line):
+            return False
+        self._continues_stream(event, line)
+        return True
 
     # -- order ---------------------------------------------------------------------------------
 
@@ -152,6 +180,7 @@ class ImportCheck:
                 )
         self.services[service.service_id] = service
         self.target_service.update(dict.fromkeys(service.targets(), service.service_id))
+        self.regions.service(service, line)
 
     def _on_ProbesRecorded(self, event: ev.ProbesRecorded, line: int) -> None:
         for series in event.series:
@@ -235,17 +264,21 @@ class ImportCheck:
             )
 
     def _on_ContractSigned(self, event: ev.ContractSigned, line: int) -> None:
-        self._terms(event, event.contract)
+        self._terms(event, event.contract, line)
         self.contracts.add(event.contract.contract_id)
 
     def _on_ContractAmended(self, event: ev.ContractAmended, line: int) -> None:
         self._contract(event.contract.contract_id)
-        self._terms(event, event.contract)
+        self._terms(event, event.contract, line)
 
-    def _terms(self, event: ev.DomainEvent, contract: Contract) -> None:
+    def _terms(self, event: ev.DomainEvent, contract: Contract, line: int) -> None:
         self._stream_of(event, "contract", contract.contract_id)
         for contract_line in contract.lines:
             self._service(contract_line.service)
+        self.regions.contract(contract, line)
+
+    def _on_RegionTransferAuthorised(self, event: ev.RegionTransferAuthorised, line: int) -> None:
+        self.regions.transfer(event, line)
 
     def _on_ContractTerminationNoticed(
         self, event: ev.ContractTerminationNoticed, line: int

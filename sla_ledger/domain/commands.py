@@ -15,6 +15,7 @@ from uuid import UUID, uuid4
 from pydantic import ValidationError
 
 from sla_ledger.domain import events as ev
+from sla_ledger.domain import residency
 from sla_ledger.domain.evidence import Probe, parse_probe_id
 from sla_ledger.domain.projection import ContractHistory, LedgerState, MaintenanceHistory
 from sla_ledger.domain.terms import Contract, Service
@@ -31,6 +32,7 @@ def register_service(state: LedgerState, service: Service, now: datetime) -> ev.
         if existing == service:
             return None
         raise InvalidTerms(f"service {service.service_id!r} is already registered with other terms")
+    residency.check_record(state, f"service {service.service_id!r}", service.region)
     clash = [t for t in service.targets() if t in state.target_service]
     if clash:
         owner = state.target_service[clash[0]]
@@ -47,6 +49,7 @@ def sign_contract(state: LedgerState, contract: Contract, now: datetime) -> ev.D
     _require(contract, Contract, "contract")
     if contract.contract_id in state.contracts:
         raise InvalidTerms(f"contract {contract.contract_id!r} is already signed; amend it instead")
+    residency.check_record(state, f"contract {contract.contract_id!r}", contract.region)
     _check_services(state, contract)
     return ev.ContractSigned(
         originator_id=ev.stream_id("contract", contract.contract_id),
@@ -63,6 +66,7 @@ def amend_contract(state: LedgerState, contract: Contract, now: datetime) -> ev.
     signed = history.signed
     if contract.time_zone != signed.time_zone or contract.starts_at != signed.starts_at:
         raise InvalidTerms("an amendment cannot change a contract's time_zone or starts_at")
+    residency.check_amendment(state, contract, history.latest_terms())
     _check_services(state, contract)
     return ev.ContractAmended(
         originator_id=ev.stream_id("contract", contract.contract_id),

@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import ClassVar
 from uuid import UUID, uuid5
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sla_ledger.domain.statement import Statement
-from sla_ledger.domain.terms import Contract, Service
+from sla_ledger.domain.terms import Contract, Region, Service
 from sla_ledger.domain.values import Exact, Instant
 
 NAMESPACE = UUID("6f1c2a8e-3d4b-5e6f-8a9b-0c1d2e3f4a5b")
@@ -31,6 +31,43 @@ class DomainEvent(BaseModel):
     originator_id: UUID
     originator_version: int = Field(ge=1)
     recorded_at: Instant
+
+
+LEDGER_STREAM = stream_id("ledger")
+"""The stream of the ledger's region binding: two processes binding one store collide on it."""
+
+
+class LedgerBound(DomainEvent):
+    """The store is bound to ``region``: its contracts and services must be of it.
+
+    Recorded once: as the store's first event when it is created with a region
+    (an older, unbound store may be bound later). ``recorded_at`` says when.
+    """
+
+    region: Region
+
+
+class RegionTransferAuthorised(DomainEvent):
+    """Leave, under a written agreement, to move this ledger's records to ``to_region``.
+
+    ``customer`` limits it to that customer's contracts and the services they
+    measure; without one it covers every record of the ledger.
+    """
+
+    from_region: Region
+    to_region: Region
+    agreement: str = Field(min_length=1)
+    authorised_by: str = Field(min_length=1)
+    customer: str | None = Field(default=None, min_length=1, max_length=200)
+
+    @model_validator(mode="after")
+    def _check(self) -> RegionTransferAuthorised:
+        if self.from_region == self.to_region:
+            raise ValueError(f"a transfer goes to another region, not back to {self.to_region!r}")
+        for name in ("agreement", "authorised_by"):
+            if not getattr(self, name).strip():
+                raise ValueError(f"{name} must not be blank")
+        return self
 
 
 class ServiceRegistered(DomainEvent):
@@ -136,6 +173,8 @@ class CreditAdjusted(_CreditEvent):
 EVENT_TYPES: dict[str, type[DomainEvent]] = {
     cls.__name__: cls
     for cls in (
+        LedgerBound,
+        RegionTransferAuthorised,
         ServiceRegistered,
         ProbesRecorded,
         ProbesInvalidated,

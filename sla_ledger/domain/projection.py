@@ -114,6 +114,9 @@ class LedgerState:
     def __init__(self) -> None:
         self.position = 0
         self.last_recorded = 0
+        self.region: str | None = None
+        self.bound_at = 0  # the position of the binding (0: unbound)
+        self.transfers: list[ev.RegionTransferAuthorised] = []
         self.services: dict[str, tuple[int, Service]] = {}
         self.target_service: dict[str, str] = {}
         self._stalenesses: dict[str, int] = {}
@@ -153,6 +156,14 @@ class LedgerState:
             self.touches[service].append(touch)
             if correction:
                 self.corrections[service].append(touch)
+
+    def _on_LedgerBound(self, event: ev.LedgerBound, position: int, recorded: int) -> None:
+        self.region, self.bound_at = event.region, position
+
+    def _on_RegionTransferAuthorised(
+        self, event: ev.RegionTransferAuthorised, position: int, recorded: int
+    ) -> None:
+        self.transfers.append(event)
 
     def _on_ServiceRegistered(
         self, event: ev.ServiceRegistered, position: int, recorded: int

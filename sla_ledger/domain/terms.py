@@ -6,9 +6,16 @@ import itertools
 import re
 from datetime import timedelta
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from sla_ledger.domain.money import check_amount, minor_unit
 from sla_ledger.domain.time import zone
@@ -22,6 +29,10 @@ def check_name(value: str) -> str:
     if not _NAME.match(value):
         raise ValueError(f"{value!r} is not a valid name: expected {NAME_RULE}")
     return value
+
+
+Region = Annotated[str, AfterValidator(check_name)]
+"""The name of a data-residency region, such as ``eu``."""
 
 
 def _unique(names: list[str], what: str) -> None:
@@ -70,6 +81,8 @@ class Service(ValueObject):
             service is judged by its critical components alone (R4).
         staleness: how old a location's latest probe may be; default 3 x interval.
         quorum: views needed to call a target up or down; default a majority.
+        region: where the service and its evidence reside; default the region of
+            the ledger it is registered in (a bound ledger refuses another one).
     """
 
     service_id: str
@@ -79,8 +92,17 @@ class Service(ValueObject):
     quorum: int | None = Field(default=None, ge=1)
     endpoint: bool = True
     components: tuple[Component, ...] = ()
+    region: Region | None = None
 
     _names = field_validator("service_id")(check_name)
+
+    @model_serializer(mode="wrap")
+    def _without_unset_region(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # Unset, the region is left out: services without one are stored as before.
+        data = handler(self)
+        if isinstance(data, dict) and data.get("region") is None:
+            data.pop("region", None)
+        return data
 
     @field_validator("locations")
     @classmethod
