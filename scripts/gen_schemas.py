@@ -1,4 +1,6 @@
-"""Write the JSON Schema of every interchange line type to docs/schema/<Type>.json.
+"""Write the JSON Schema of every interchange line type to docs/schema/<Type>.json,
+and the same files to sla_ledger/schema/, which the package ships (a handover
+bundle copies them).
 
 Run after changing an event: ``.venv/bin/python scripts/gen_schemas.py``; a test
 fails while the published files differ from what this script would write.
@@ -13,7 +15,9 @@ from pathlib import Path
 from sla_ledger.adapters.jsonl_lines import event_schema
 from sla_ledger.domain.events import EVENT_TYPES
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "docs" / "schema"
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA_DIR = ROOT / "docs" / "schema"
+PACKAGE_SCHEMA_DIR = ROOT / "sla_ledger" / "schema"
 
 
 def rendered() -> dict[str, str]:
@@ -25,14 +29,15 @@ def rendered() -> dict[str, str]:
 
 
 def main() -> int:
-    SCHEMA_DIR.mkdir(parents=True, exist_ok=True)
     files = rendered()
-    for stale in SCHEMA_DIR.glob("*.json"):
-        if stale.name not in files:
-            stale.unlink()
-    for name, text in files.items():
-        (SCHEMA_DIR / name).write_text(text, encoding="utf-8")
-    print(f"wrote {len(files)} schemas to {SCHEMA_DIR}")
+    for folder in (SCHEMA_DIR, PACKAGE_SCHEMA_DIR):
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob("*.json"):
+            if stale.name not in files:
+                stale.unlink()
+        for name, text in files.items():
+            (folder / name).write_text(text, encoding="utf-8")
+        print(f"wrote {len(files)} schemas to {folder}")
     return 0
 
 

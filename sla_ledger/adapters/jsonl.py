@@ -17,24 +17,24 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from pathlib import Path
-from typing import IO, TYPE_CHECKING, cast
+from typing import IO, TYPE_CHECKING
 
 from eventsourcing.persistence import IntegrityError, PersistenceError, StoredEvent
 
+from sla_ledger.adapters.files import written_whole
 from sla_ledger.adapters.jsonl_checks import ImportCheck
 from sla_ledger.adapters.jsonl_lines import Refused, from_interchange, to_interchange
+from sla_ledger.adapters.scope import LogView
 from sla_ledger.domain import events as ev
 from sla_ledger.exceptions import ImportFailed, StoreError
 
 if TYPE_CHECKING:
     from sla_ledger.application import SlaLedger
 
-PAGE = 500
 PROGRESS_EVERY = 1000
 
 Progress = Callable[[int], None]
-"""Called now and then with the number of events written (export) or lines read (import)."""
+"""Called now and then with the number of events (export) or lines (import) read so far."""
 
 
 @dataclass(frozen=True)
@@ -50,44 +50,44 @@ class ImportReport:
 
 
 def export_jsonl(
-    ledger: SlaLedger, out: IO[str] | str | os.PathLike[str], on_progress: Progress | None = None
+    ledger: SlaLedger,
+    out: IO[str] | str | os.PathLike[str],
+    on_progress: Progress | None = None,
+    *,
+    customer: str | None = None,
 ) -> int:
     """Write every event of the ledger, in log order, as JSON Lines; return how many.
 
     Args:
         out: a text stream, or a path (written whole or not at all).
-        on_progress: called after each page with the number of events written so far.
+        on_progress: called after each page with the number of events read so far.
+        customer: write only this customer's share of the log: everything needed to
+            recompute the customer's statements and nothing about any other customer
+            (see ``sla_ledger.adapters.scope``); ``UnknownReference`` when no contract
+            names the customer.
     """
+    view = LogView(ledger, customer)
     if not isinstance(out, str | os.PathLike):
-        return _export(ledger, out, on_progress)
-    path = Path(out)
-    partial = path.with_name(path.name + ".partial")
-    try:
-        with open(partial, "w", encoding="utf-8", newline="\n") as stream:
-            written = _export(ledger, stream, on_progress)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    partial.replace(path)
+        return write_jsonl(view, out, on_progress)
+    with (
+        written_whole(out) as partial,
+        open(partial, "w", encoding="utf-8", newline="\n") as stream,
+    ):
+        return write_jsonl(view, stream, on_progress)
+
+
+def write_jsonl(view: LogView, out: IO[str], on_progress: Progress | None = None) -> int:
+    """Write the events of a view as JSON Lines; return how many."""
+    written = 0
+    for _, event in view.events(on_progress):
+        out.write(interchange_line(event) + "\n")
+        written += 1
     return written
 
 
-def _export(ledger: SlaLedger, out: IO[str], on_progress: Progress | None) -> int:
-    # A fixed end makes the file a consistent prefix of the log while others append.
-    stop = ledger.recorder.max_notification_id() or 0
-    written, start = 0, 1
-    while start <= stop:
-        page = ledger.recorder.select_notifications(start=start, limit=PAGE, stop=stop)
-        if not page:
-            break
-        for notification in page:
-            line = to_interchange(cast(ev.DomainEvent, ledger.mapper.to_domain_event(notification)))
-            out.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
-        written += len(page)
-        start = page[-1].id + 1
-        if on_progress:
-            on_progress(written)
-    return written
+def interchange_line(event: ev.DomainEvent) -> str:
+    """One event as its interchange line, without the line end."""
+    return json.dumps(to_interchange(event), ensure_ascii=False, separators=(",", ":"))
 
 
 # -- import ---------------------------------------------------------------------------------
@@ -114,12 +114,14 @@ def import_jsonl(
         for number, raw in enumerate(lines, start=1):
             try:
                 event = from_interchange(raw)
-                checks.admit(event, number)
+                keep = checks.admit(event, number)
             except Refused as refusal:
                 raise ImportFailed(f"line {number}: {refusal}") from None
-            stored.append(ledger.mapper.to_stored_event(event))
+            if keep:  # not a file's binding when the store has its own
+                stored.append(ledger.mapper.to_stored_event(event))
             if on_progress and number % PROGRESS_EVERY == 0:
                 on_progress(number)
+    checks.residency()
     checks.probes_are_new()
     if stored:
         try:
@@ -153,4 +155,11 @@ def _reading(
         yield stream
 
 
-__all__ = ["ImportReport", "Progress", "export_jsonl", "import_jsonl"]
+__all__ = [
+    "ImportReport",
+    "Progress",
+    "export_jsonl",
+    "import_jsonl",
+    "interchange_line",
+    "write_jsonl",
+]

@@ -17,6 +17,8 @@ from sla_ledger import (
 )
 from sla_ledger import demo as demo_month
 from sla_ledger import formatting as fmt
+from sla_ledger.adapters.csv_export import CREDITS_FILE, STATEMENTS_FILE, export_csv
+from sla_ledger.adapters.handover import write_handover
 from sla_ledger.adapters.jsonl import export_jsonl, import_jsonl
 from sla_ledger.cli.app import (
     INSTANT,
@@ -125,27 +127,141 @@ def _count_lines(path: Path) -> int:
 
 
 @main.command()
-@click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@click.argument("target", type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice(["jsonl", "csv", "parquet"]),
+    default="jsonl",
+    show_default=True,
+    help="jsonl: the interchange file TARGET; csv: statements.csv and credits.csv in the "
+    "directory TARGET; parquet: events.parquet and probes.parquet in the directory TARGET.",
+)
+@click.option(
+    "--customer",
+    help="Only this customer's share: enough to recompute their statements, nothing of others.",
+)
 @common_options
 @click.pass_context
-def export(ctx: click.Context, file: Path, as_json: bool) -> None:
-    """Write every event, in log order, to a JSON Lines interchange file.
+def export(
+    ctx: click.Context, target: Path, format_: str, customer: str | None, as_json: bool
+) -> None:
+    """Export the ledger: every event as JSON Lines, figures as CSV, or all as Parquet.
 
-    The file is written whole or not at all; importing it into an empty store
-    reproduces every statement and credit.
+    Each file is written whole or not at all; importing a JSON Lines export
+    into an empty store reproduces every statement and credit. With
+    --customer, only what that customer's statements are computed from.
 
     \b
     Example:
       sla-ledger export ledger.jsonl
+      sla-ledger export --customer "ACME GmbH" acme.jsonl
+      sla-ledger export --format csv figures/
+      sla-ledger export --format parquet warehouse/
     """
+    if format_ == "jsonl" and target.is_dir():
+        raise click.BadParameter(f"{target} is a directory; give a file name", param_hint="TARGET")
+    if format_ != "jsonl" and target.exists() and not target.is_dir():
+        raise click.BadParameter(
+            f"{target} is a file; --format {format_} writes into a directory", param_hint="TARGET"
+        )
     ledger = store(ctx)
-    total = ledger.position
-    with fmt.progress_bar(f"exporting to {file.name}") as advance:
-        written = export_jsonl(ledger, file, on_progress=lambda events: advance(events, total))
+    whose = "" if customer is None else f" of customer {customer!r}"
+    if format_ == "csv":
+        csv_report = export_csv(ledger, target, customer=customer)
+        if as_json:
+            print_json(
+                {
+                    "directory": str(target),
+                    "statements": csv_report.statements,
+                    "credits": csv_report.credits,
+                }
+            )
+        else:
+            click.echo(
+                f"exported {csv_report.statements} statement versions{whose} to "
+                f"{target / STATEMENTS_FILE} and {csv_report.credits} credits to "
+                f"{target / CREDITS_FILE}"
+            )
+        return
+    total = ledger.recorder.max_notification_id() or 0
+    if format_ == "parquet":
+        from sla_ledger.adapters.parquet_export import (
+            EVENTS_FILE,
+            PROBES_FILE,
+            ParquetUnavailable,
+            export_parquet,
+        )
+
+        try:
+            with fmt.progress_bar(f"exporting to {target.name}") as advance:
+                parquet = export_parquet(
+                    ledger,
+                    target,
+                    on_progress=lambda events: advance(events, total),
+                    customer=customer,
+                )
+        except ParquetUnavailable as error:
+            raise click.ClickException(str(error)) from None
+        if as_json:
+            print_json(
+                {"directory": str(target), "events": parquet.events, "probes": parquet.probes}
+            )
+        else:
+            click.echo(
+                f"exported {parquet.events} events{whose} to {target / EVENTS_FILE} and "
+                f"{parquet.probes} probes to {target / PROBES_FILE}"
+            )
+        return
+    with fmt.progress_bar(f"exporting to {target.name}") as advance:
+        written = export_jsonl(
+            ledger, target, on_progress=lambda events: advance(events, total), customer=customer
+        )
     if as_json:
-        print_json({"file": str(file), "events": written})
+        print_json({"file": str(target), "events": written})
     else:
-        click.echo(f"exported {written} events to {file}")
+        click.echo(f"exported {written} events{whose} to {target}")
+
+
+@main.command()
+@click.option("--contract", "contract_id", required=True, help="Contract id.")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@common_options
+@click.pass_context
+def handover(ctx: click.Context, contract_id: str, directory: Path, as_json: bool) -> None:
+    """Write a handover bundle for a contract's customer into a new directory.
+
+    DIRECTORY (new, or empty) gets export.jsonl (the customer's share of the
+    ledger, re-importable), schema/ (the JSON Schema of every line),
+    statements.csv, credits.csv and a README.md saying how to recompute every
+    figure from export.jsonl. It appears whole or not at all.
+
+    \b
+    Example:
+      sla-ledger handover --contract acme-eu acme-handover/
+    """
+    if directory.exists() and any(directory.iterdir()):
+        raise click.BadParameter(
+            f"{directory} is not empty; give a new directory", param_hint="DIRECTORY"
+        )
+    report = write_handover(store(ctx), contract_id, directory)
+    if as_json:
+        print_json(
+            {
+                "directory": str(report.directory),
+                "contract_id": report.contract_id,
+                "customer": report.customer,
+                "events": report.events,
+                "statements": report.statements,
+                "credits": report.credits,
+            }
+        )
+    else:
+        click.echo(
+            f"wrote the handover of contract {contract_id} (customer {report.customer}) to "
+            f"{directory}: {report.events} events, {report.statements} statement versions, "
+            f"{report.credits} credits"
+        )
 
 
 @main.command()
