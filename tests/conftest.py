@@ -16,7 +16,8 @@ import os
 import sys
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from types import ModuleType
 from urllib.parse import urlsplit, urlunsplit
@@ -25,7 +26,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 POSTGRES_URL_ENV = "SLA_LEDGER_TEST_POSTGRES_URL"
-POSTGRES_FIXTURES = frozenset({"postgres_url", "fresh_postgres_url"})
+POSTGRES_FIXTURES = frozenset({"postgres_url", "fresh_postgres_url", "postgres_databases"})
 PG_SERVER_SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "pg_server.py"
 
 settings.register_profile(
@@ -89,18 +90,31 @@ def postgres_url() -> Iterator[str]:
         pg_server.stop(directory)
 
 
-@pytest.fixture
-def fresh_postgres_url(postgres_url: str) -> Iterator[str]:
-    """URL of a new, empty database on the session's server, dropped after the test."""
+@contextmanager
+def new_database(server_url: str) -> Iterator[str]:
+    """A new, empty database on a server, dropped afterwards (even with connections open)."""
     import psycopg
     from psycopg import sql
 
     name = f"sla_ledger_t_{uuid.uuid4().hex[:16]}"
-    with psycopg.connect(postgres_url, autocommit=True) as conn:
+    with psycopg.connect(server_url, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     try:
-        yield urlunsplit(urlsplit(postgres_url)._replace(path=f"/{name}"))
+        yield urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
     finally:
-        with psycopg.connect(postgres_url, autocommit=True) as conn:
+        with psycopg.connect(server_url, autocommit=True) as conn:
             drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
             conn.execute(drop.format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def fresh_postgres_url(postgres_url: str) -> Iterator[str]:
+    """URL of a new, empty database on the session's server, dropped after the test."""
+    with new_database(postgres_url) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def postgres_databases(postgres_url: str) -> Callable[[], AbstractContextManager[str]]:
+    """Makes new, empty databases, for a test that needs one per hypothesis example."""
+    return lambda: new_database(postgres_url)
