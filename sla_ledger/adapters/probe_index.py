@@ -8,7 +8,6 @@ A row is ``(series, at_us, ok, latency_us)`` keyed by ``(series, at_us, ok)``:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from hashlib import blake2b
 from typing import Protocol
 
@@ -27,7 +26,3 @@ class ProbeIndex(Protocol):
     def existing_probes(self, series: int, lo: int, hi: int) -> dict[tuple[int, int], int]:
         """``{(at_us, ok): latency_us}`` of recorded probes of a series in ``[lo, hi]``."""
         ...
-
-    def insert_events(
-        self, stored_events: Sequence[object], **kwargs: object
-    ) -> Sequence[int] | None: ...

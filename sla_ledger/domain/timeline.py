@@ -11,7 +11,6 @@ from __future__ import annotations
 import heapq
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
-from itertools import pairwise
 from operator import sub
 
 from sla_ledger.domain.intervals import Interval
@@ -187,8 +186,3 @@ def filter_blips(changes: Changes, min_downtime: int, hi: int) -> Changes:
             state = UP
         out.set(start, state)
     return out.changes
-
-
-def changes_at(changes: Changes) -> list[int]:
-    """The instants where a timeline changes state (for explanations)."""
-    return [t for (t, a), (_, b) in pairwise(changes) if a != b]
