@@ -21,6 +21,7 @@ from sla_ledger.domain.terms import Component, Contract, ContractLine, CreditTie
 from sla_ledger.exceptions import (
     ImportFailed,
     InvalidEvidence,
+    InvalidProof,
     InvalidTerms,
     ProbeConflict,
     ResidencyViolation,
@@ -44,6 +45,7 @@ __all__ = [
     "ImportFailed",
     "Instance",
     "InvalidEvidence",
+    "InvalidProof",
     "InvalidTerms",
     "MaintenanceWindow",
     "ManualClock",

@@ -8,6 +8,7 @@ issuing twice.
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -51,15 +52,28 @@ def close_due(state: LedgerState, now: int, due_at: int | None = None) -> list[D
         now: the ledger clock's time, stamped on what is recorded (R14).
         due_at: decide what is due as of this instant instead (never after ``now``).
     """
+    keys = [
+        (contract_id, line.line_id, month)
+        for contract_id, history in state.contracts.items()
+        for month in due_months(history, now if due_at is None else min(due_at, now))
+        for line in history.terms_for(month).lines
+    ]
+    return decide(state, keys, now)
+
+
+def decide(state: LedgerState, keys: Iterable[tuple[str, str, str]], now: int) -> list[Decision]:
+    """For each ``(contract, line, month)``: its first statement (and credit), a
+    restatement (and adjustment) if new evidence changed its figures, or nothing.
+
+    Args:
+        now: the ledger clock's time, stamped on what is recorded (R14).
+    """
     reckoner = Reckoner(state, now)
     decisions = []
-    for contract_id, history in state.contracts.items():
-        for month in due_months(history, now if due_at is None else min(due_at, now)):
-            for line in history.terms_for(month).lines:
-                key = (contract_id, line.line_id, month)
-                decision = _decide(state, reckoner, key, history, now)
-                if decision is not None:
-                    decisions.append(decision)
+    for key in keys:
+        decision = _decide(state, reckoner, key, state.contracts[key[0]], now)
+        if decision is not None:
+            decisions.append(decision)
     return decisions
 
 

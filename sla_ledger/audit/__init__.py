@@ -1,0 +1,1 @@
+"""Audit and recovery: verify by replay, Merkle proofs, explanations, backups."""
