@@ -7,8 +7,9 @@ for anything else (the store could not be opened or written).
 
 from sla_ledger.cli import commands as _commands  # registers the commands on ``main``
 from sla_ledger.cli import encryption as _encryption  # keygen
+from sla_ledger.cli import history as _history  # diff
 from sla_ledger.cli import residency as _residency  # and the data-residency ones
 from sla_ledger.cli.app import main
 
 __all__ = ["main"]
-del _commands, _encryption, _residency
+del _commands, _encryption, _history, _residency

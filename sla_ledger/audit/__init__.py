@@ -1,0 +1,1 @@
+"""Audit: a ledger's history, explained, verified and compared over time."""
