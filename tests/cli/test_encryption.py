@@ -43,6 +43,8 @@ def encrypted(april: Cli, tmp_path, keys) -> str:
 def test_keygen_prints_a_new_base64_aes_256_key_each_time(keys):
     assert keys[0] != keys[1]
     assert [len(b64decode(k, validate=True)) for k in keys] == [32, 32]
+    as_json = json.loads(CliRunner().invoke(main, ["keygen", "--json"]).stdout)
+    assert len(b64decode(as_json["key"], validate=True)) == 32
 
 
 def test_an_encrypted_store_shows_the_same_statement_as_the_plain_one(april, encrypted, keys):
