@@ -23,6 +23,7 @@ from sla_ledger.adapters.event_mapper import NoTranscoder, PydanticMapper
 from sla_ledger.adapters.jsonl import leaf_of
 from sla_ledger.adapters.log_leaves import LeafStore
 from sla_ledger.adapters.probe_index import ProbeRow
+from sla_ledger.audit.history import statement_diff
 from sla_ledger.audit.proofs import (
     ConsistencyProof,
     InclusionProof,
@@ -35,6 +36,7 @@ from sla_ledger.clock import Clock, SystemClock
 from sla_ledger.domain import commands, residency
 from sla_ledger.domain import events as ev
 from sla_ledger.domain.closing import Decision, close_due
+from sla_ledger.domain.comparison import StatementDiff
 from sla_ledger.domain.evidence import FOREVER, Probe
 from sla_ledger.domain.ingest import FUTURE_SKEW, group_probes
 from sla_ledger.domain.projection import LedgerState
@@ -409,6 +411,24 @@ class SlaLedger(Application[UUID]):
         state = self.catch_up()
         reckoner = Reckoner(state, to_us(self._now()), _known(as_known_at), _known(until, "until"))
         return reckoner.statement(contract_id, line_id, month)
+
+    def statement_diff(
+        self,
+        contract_id: str,
+        line_id: str,
+        month: str,
+        before: datetime,
+        after: datetime | None = None,
+        issued: bool = False,
+    ) -> StatementDiff:
+        """How a line's month looked as known at ``before`` and at ``after`` (default now),
+        and the evidence recorded in between that bears on it (R14).
+
+        Args:
+            issued: compare the issued versions current then, not the figures computed
+                from what was known then.
+        """
+        return statement_diff(self, contract_id, line_id, month, before, after, issued)
 
     def statements(
         self, contract_id: str | None = None, month: str | None = None

@@ -1,1 +1,1 @@
-"""Audit and recovery: verify by replay, Merkle proofs, explanations, backups."""
+"""Audit and recovery: explain, verify by replay, Merkle proofs, history, backups."""

@@ -15,9 +15,10 @@ from decimal import Decimal
 from uuid import UUID
 
 from sla_ledger.domain import events as ev
-from sla_ledger.domain.projection import ContractHistory, LedgerState
+from sla_ledger.domain.projection import ContractHistory, LedgerState, Touch
 from sla_ledger.domain.reckoning import Reckoner
 from sla_ledger.domain.statement import EventRef, Statement
+from sla_ledger.domain.terms import Contract
 from sla_ledger.domain.time import duration_us, from_us, month_bounds, month_of, next_month, to_us
 
 
@@ -132,13 +133,21 @@ def _new_evidence(
     state: LedgerState, previous: Statement, seen: int, history: ContractHistory
 ) -> tuple[EventRef, ...]:
     """Evidence recorded after ``previous`` that bears on its service and month."""
-    terms = history.terms_for(previous.month)
+    return tuple(t.ref for t in touching(state, previous, history.terms_for(previous.month), seen))
+
+
+def touching(
+    state: LedgerState, statement: Statement, terms: Contract, after: int = 0
+) -> list[Touch]:
+    """Evidence folded after log position ``after`` that bears on ``statement``'s service
+    over its month (widened by ``min_downtime``, as R7 judges periods whole): the events
+    that may change its figures (R12), in log order."""
     margin = duration_us(terms.min_downtime)
-    lo, hi = to_us(previous.period_start) - margin, to_us(previous.period_end) + margin
-    touches = state.touches.get(previous.service, [])
-    # Touches are folded in log order: only the tail after ``seen`` can be new.
-    after = bisect_right(touches, seen, key=lambda t: t.position)
-    return tuple(t.ref for t in touches[after:] if t.lo < hi and t.hi > lo)
+    lo, hi = to_us(statement.period_start) - margin, to_us(statement.period_end) + margin
+    touches = state.touches.get(statement.service, [])
+    # Touches are folded in log order: only the tail after ``after`` can be new.
+    start = bisect_right(touches, after, key=lambda t: t.position)
+    return [t for t in touches[start:] if t.lo < hi and t.hi > lo]
 
 
 def _credit(
