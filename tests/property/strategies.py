@@ -7,10 +7,12 @@ around the contract's active part of the month to keep the model fast.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from zoneinfo import ZoneInfo
 
 from hypothesis import strategies as st
 
@@ -385,3 +387,65 @@ def contracts(
             st.sampled_from(["available"] if money_edges else ["unavailable", "available"])
         ),
     )
+
+
+# -- business hours (tests/property/test_business_hours.py) ---------------------------------
+
+BUSINESS_ZONES = (
+    "UTC",
+    "Europe/Berlin",  # +1/+2, changes at 02:00/03:00 local
+    "Europe/Dublin",  # "negative" DST in tzdata: winter is the saving time
+    "America/New_York",
+    "America/Havana",  # changes at midnight: some local days start at 01:00
+    "America/St_Johns",  # -3:30 / -2:30
+    "Australia/Lord_Howe",  # a 30-minute DST
+    "Pacific/Chatham",  # +12:45 / +13:45
+    "Africa/Casablanca",  # Ramadan changes
+    "Asia/Kolkata",  # +5:30, no DST
+)
+
+
+@functools.cache
+def offset_changes(zone: str) -> tuple[datetime, ...]:
+    """UTC midnights of the days of 2026-2027 in which ``zone`` changes its offset."""
+    tz, days = ZoneInfo(zone), []
+    day = datetime(2026, 1, 1, tzinfo=UTC)
+    while day.year < 2028:
+        if (day + timedelta(days=1)).astimezone(tz).utcoffset() != day.astimezone(tz).utcoffset():
+            days.append(day)
+        day += timedelta(days=1)
+    return tuple(days)
+
+
+_WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@st.composite
+def openings(draw) -> tuple[frozenset[str], int, int]:
+    """(days, opens, closes) in minutes after local midnight, often across a DST change."""
+    days = frozenset(draw(st.sets(st.sampled_from(_WEEKDAY_NAMES), min_size=1)))
+    edges = st.one_of(
+        st.sampled_from([0, 60, 90, 120, 150, 180, 240, 540, 1020, 1380, 1440]),
+        st.integers(0, 1440),
+    )
+    a, b = draw(edges), draw(edges)
+    if a == b:
+        a, b = (a - 1, a) if a else (0, 1)
+    return days, min(a, b), max(a, b)
+
+
+@st.composite
+def business_hours_cases(draw, max_minutes: int = 4 * 1440) -> tuple[str, tuple, tuple, datetime]:
+    """(zone, openings, holidays, start): a start on a whole minute, often within two days
+    of an offset change of the zone."""
+    zone = draw(st.sampled_from(BUSINESS_ZONES))
+    hours = tuple(draw(st.lists(openings(), min_size=1, max_size=3)))
+    anywhere = st.integers(0, 729).map(lambda n: datetime(2026, 1, 1, tzinfo=UTC) + timedelta(n))
+    changes = offset_changes(zone)
+    day = draw(st.one_of(st.sampled_from(changes), anywhere) if changes else anywhere)
+    start = day + timedelta(minutes=draw(st.integers(-2 * 1440, 2 * 1440)))
+    holidays = tuple(
+        (start + timedelta(days=n)).date()
+        for n in draw(st.sets(st.integers(-1, max_minutes // 1440 + 1), max_size=3))
+    )
+    return zone, hours, holidays, start
