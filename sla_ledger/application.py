@@ -23,6 +23,7 @@ from sla_ledger.adapters.event_mapper import NoTranscoder, PydanticMapper
 from sla_ledger.adapters.jsonl import leaf_of
 from sla_ledger.adapters.log_leaves import LeafStore
 from sla_ledger.adapters.probe_index import ProbeRow
+from sla_ledger.application_support import SupportCommands
 from sla_ledger.audit.history import statement_diff
 from sla_ledger.audit.proofs import (
     ConsistencyProof,
@@ -41,6 +42,7 @@ from sla_ledger.domain.evidence import FOREVER, Probe
 from sla_ledger.domain.ingest import FUTURE_SKEW, group_probes
 from sla_ledger.domain.projection import LedgerState
 from sla_ledger.domain.reckoning import Reckoner
+from sla_ledger.domain.response_closing import close_due_responses
 from sla_ledger.domain.statement import LogDigest, Statement
 from sla_ledger.domain.terms import Contract, Service
 from sla_ledger.domain.time import (
@@ -87,7 +89,7 @@ class TransferAuthorisation:
     recorded_at: datetime
 
 
-class SlaLedger(Application[UUID]):
+class SlaLedger(SupportCommands, Application[UUID]):
     """An event-sourced SLA ledger. Open one with :func:`sla_ledger.open_ledger`."""
 
     name = "SlaLedger"
@@ -364,6 +366,7 @@ class SlaLedger(Application[UUID]):
                 "months close by the ledger's own time"
             )
         decisions = close_due(state, clock, due_at)
+        decisions += close_due_responses(state, clock, due_at, decisions)  # after them
         try:  # usually nobody else is closing: one transaction for all
             self._save(*(event for decision in decisions for event in decision.events))
         except IntegrityError:  # another closer got some streams first: one by one
@@ -441,18 +444,20 @@ class SlaLedger(Application[UUID]):
         ]
 
     def credits(self, after: int = 0, limit: int = 1000) -> list[CreditEntry]:
-        """Credits and adjustments recorded after log position ``after``, in order.
+        """Credits and adjustments recorded after log position ``after``, in order:
+        availability credits (``CreditIssued``, ``CreditAdjusted``) and response credits
+        (``ResponseCreditIssued``, ``ResponseCreditAdjusted``), told apart by ``kind``.
 
         A billing service stores the last ``position`` it applied, in the same
         transaction as its own writes, and asks again from there.
         """
         page = self.recorder.select_notifications(
-            start=after + 1, limit=limit, topics=ev.CREDIT_TYPES
+            start=after + 1, limit=limit, topics=ev.ALL_CREDIT_TYPES
         )
         entries = []
         for notification in page:
             event = self._decode(notification)
-            assert isinstance(event, ev.CreditIssued | ev.CreditAdjusted)
+            assert isinstance(event, ev.CreditEvent)
             entries.append(
                 CreditEntry(
                     position=notification.id,

@@ -21,6 +21,7 @@ from uuid import UUID
 
 from sla_ledger.adapters.jsonl_lines import Refused
 from sla_ledger.adapters.jsonl_residency import ResidencyCheck
+from sla_ledger.adapters.jsonl_support_checks import SupportChecks
 from sla_ledger.adapters.probe_index import ProbeIndex, ProbeRow, series_key
 from sla_ledger.domain import events as ev
 from sla_ledger.domain.evidence import parse_probe_id, probe_id
@@ -54,7 +55,7 @@ class Stream:
     line: int
 
 
-class ImportCheck:
+class ImportCheck(SupportChecks):
     """Admits the events of one file in order, then checks their probes as a whole."""
 
     def __init__(self, ledger: SlaLedger) -> None:
@@ -71,6 +72,7 @@ class ImportCheck:
         self.contracts = set(state.contracts)
         self.incidents = set(state.incidents)
         self.maintenance = set(state.maintenance)
+        self._support_known(state)
         self.chunks: list[Chunk] = []
         self.series: dict[tuple[str, str], list[Chunk]] = defaultdict(list)
         self.probe_count = 0

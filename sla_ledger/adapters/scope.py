@@ -15,6 +15,10 @@ that customer's statements and nothing about any other customer:
   empty is dropped), corrections reduced to those targets' probe ids;
 - incidents and maintenance announcements that name those services, with their
   services reduced to them, and what follows them in their streams;
+- exclusions that name those services (reduced to them) and are for all contracts or
+  for one of the customer's, with their withdrawals;
+- the support cases of the customer's contracts, with everything that follows them,
+  and the customer's response statements and response credits;
 - region transfers authorised for the customer, and every ledger-level event
   (one that belongs to no customer, such as the ledger's region binding or a
   transfer of the whole ledger).
@@ -188,7 +192,7 @@ class CustomerFilter:
 
     scope: CustomerScope
     streams: set[UUID] = field(default_factory=set)
-    """Incidents and announcements kept, so that what follows them is kept too."""
+    """Incidents, announcements, exclusions and cases kept, so that what follows them is too."""
 
     def reduce(self, event: ev.DomainEvent) -> ev.DomainEvent | None:
         """The event (or the part of it) the customer's share holds, or None."""
@@ -225,6 +229,25 @@ class CustomerFilter:
             return event
         return event.model_copy(update={"services": services})
 
+    def _exclusion(self, event: ev.DomainEvent) -> ev.DomainEvent | None:
+        assert isinstance(event, ev.ExclusionRecorded)
+        if event.contract_id is not None and event.contract_id not in self.scope.contracts:
+            return None
+        services = tuple(s for s in event.services if s in self.scope.services)
+        if not services:
+            return None
+        self.streams.add(event.originator_id)
+        if len(services) == len(event.services):
+            return event
+        return event.model_copy(update={"services": services})
+
+    def _case(self, event: ev.DomainEvent) -> ev.DomainEvent | None:
+        assert isinstance(event, ev.SupportCaseOpened)
+        if event.contract_id not in self.scope.contracts:
+            return None
+        self.streams.add(event.originator_id)
+        return event
+
     def _follow_up(self, event: ev.DomainEvent) -> ev.DomainEvent | None:
         return event if event.originator_id in self.streams else None
 
@@ -236,11 +259,22 @@ class CustomerFilter:
     def _contract(self, event: ev.DomainEvent) -> ev.DomainEvent | None:
         if isinstance(event, ev.ContractSigned | ev.ContractAmended):
             contract_id = event.contract.contract_id
-        elif isinstance(event, ev.StatementIssued | ev.StatementRestated):
+        elif isinstance(
+            event,
+            ev.StatementIssued
+            | ev.StatementRestated
+            | ev.ResponseStatementIssued
+            | ev.ResponseStatementRestated,
+        ):
             contract_id = event.statement.contract_id
         else:
             assert isinstance(
-                event, ev.ContractTerminationNoticed | ev.CreditIssued | ev.CreditAdjusted
+                event,
+                ev.ContractTerminationNoticed
+                | ev.CreditIssued
+                | ev.CreditAdjusted
+                | ev.ResponseCreditIssued
+                | ev.ResponseCreditAdjusted,
             )
             contract_id = event.contract_id
         return event if contract_id in self.scope.contracts else None
@@ -265,6 +299,17 @@ _RULES: dict[str, _Rule] = {
     "CreditIssued": CustomerFilter._contract,
     "CreditAdjusted": CustomerFilter._contract,
     "RegionTransferAuthorised": CustomerFilter._transfer,
+    "ExclusionRecorded": CustomerFilter._exclusion,
+    "ExclusionWithdrawn": CustomerFilter._follow_up,
+    "SupportCaseOpened": CustomerFilter._case,
+    "SupportCaseSeverityChanged": CustomerFilter._follow_up,
+    "SupportCaseResponded": CustomerFilter._follow_up,
+    "SupportCaseUpdated": CustomerFilter._follow_up,
+    "SupportCaseResolved": CustomerFilter._follow_up,
+    "ResponseStatementIssued": CustomerFilter._contract,
+    "ResponseStatementRestated": CustomerFilter._contract,
+    "ResponseCreditIssued": CustomerFilter._contract,
+    "ResponseCreditAdjusted": CustomerFilter._contract,
 }
 SCOPED_TYPES = frozenset(_RULES)
 """Event types a customer's share keeps only in part, or only for the customer's things."""

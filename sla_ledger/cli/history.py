@@ -83,11 +83,14 @@ def diff_json(d: StatementDiff) -> dict[str, Any]:
         "before": {k: before[k] for k in ("version", "known_at", "log_position")},
         "after": {k: after[k] for k in ("version", "known_at", "log_position")},
         "changed": d.changed,
-        "figures": {name: {"before": before[name], "after": after[name]} for name in d.figures},
+        "figures": {
+            name: {"before": before.get(name), "after": after.get(name)} for name in d.figures
+        },
         "outages": _lists(d.outages_added, d.outages_removed),
         "absorbed_failures": _lists(d.absorbed_added, d.absorbed_removed),
         "maintenance": _lists(d.maintenance_added, d.maintenance_removed),
         "corrections": _lists(d.corrections_added, d.corrections_removed),
+        "exclusions": _lists(d.exclusions_added, d.exclusions_removed),
         "evidence": _dump(d.evidence),
     }
 
@@ -125,6 +128,8 @@ def shown(s: Statement, name: str) -> str:
         return fmt.duration(value)
     if isinstance(value, datetime):
         return fmt.utc(value)
+    if name == "terms":
+        return "none recorded" if value is None else f"v{value.version} {value.sha256[:12]}"
     if name in ("base", "credit"):
         return fmt.money(value, s.currency)
     if name in ("target", "credit_percent"):
@@ -146,6 +151,9 @@ def _lists_view(d: StatementDiff) -> Iterable[RenderableType]:
         ("Maintenance", ("start", "end", "status", "excluded"), d.maintenance_added,
          d.maintenance_removed, lambda m: (*span(m), m.status, fmt.duration(m.excluded))),
         ("Corrections", _REF_COLUMNS, d.corrections_added, d.corrections_removed, _ref),
+        ("Exclusions", ("category", "start", "end", "status", "excluded"), d.exclusions_added,
+         d.exclusions_removed,
+         lambda x: (x.category, *span(x), x.status, fmt.duration(x.excluded))),
     ]  # fmt: skip
     for title, columns, added, removed, row in lists:
         changes = [("added", x) for x in added] + [("removed", x) for x in removed]

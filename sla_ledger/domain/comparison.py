@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict
 from sla_ledger.domain.statement import (
     AbsorbedFailure,
     EventRef,
+    ExclusionNote,
     MaintenanceWindow,
     Outage,
     Statement,
@@ -40,10 +41,11 @@ FIGURES = (
     "base",
     "credit",
     "currency",
+    "terms",
 )
 """The fields of a statement a diff compares one by one, in the statement's order."""
 
-LISTS = ("outages", "absorbed_failures", "maintenance", "corrections")
+LISTS = ("outages", "absorbed_failures", "maintenance", "corrections", "exclusions")
 """The fields a diff compares as lists: what was added, what was removed."""
 
 ABOUT = ("version", "changed_by", "log_position", "log_digest", "known_at")
@@ -73,6 +75,8 @@ class StatementDiff(BaseModel):
     maintenance_removed: tuple[MaintenanceWindow, ...] = ()
     corrections_added: tuple[EventRef, ...] = ()
     corrections_removed: tuple[EventRef, ...] = ()
+    exclusions_added: tuple[ExclusionNote, ...] = ()
+    exclusions_removed: tuple[ExclusionNote, ...] = ()
     evidence: tuple[EventRef, ...] = ()
     """Events recorded between the two views that bear on the statement, when known."""
 
@@ -92,6 +96,8 @@ class StatementDiff(BaseModel):
             self.maintenance_removed,
             self.corrections_added,
             self.corrections_removed,
+            self.exclusions_added,
+            self.exclusions_removed,
         )
         return bool(self.figures) or self.version_changed or any(lists)
 
@@ -112,6 +118,8 @@ def compare(
         maintenance_removed=_new(after.maintenance, before.maintenance),
         corrections_added=_new(before.corrections, after.corrections),
         corrections_removed=_new(after.corrections, before.corrections),
+        exclusions_added=_new(before.exclusions, after.exclusions),
+        exclusions_removed=_new(after.exclusions, before.exclusions),
         evidence=tuple(evidence),
     )
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 from typing import ClassVar
 from uuid import UUID, uuid5
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from sla_ledger.domain.response_statement import ResponseStatement
 from sla_ledger.domain.statement import Statement
-from sla_ledger.domain.terms import Contract, Region, Service
-from sla_ledger.domain.values import Exact, Instant
+from sla_ledger.domain.terms import Contract, Region, Service, check_category
+from sla_ledger.domain.values import Exact, Instant, check_name
 
 NAMESPACE = UUID("6f1c2a8e-3d4b-5e6f-8a9b-0c1d2e3f4a5b")
 
@@ -145,6 +146,67 @@ class ContractTerminationNoticed(DomainEvent):
     ends_at: Instant
 
 
+class SupportCaseOpened(DomainEvent):
+    """A support case of a contract; ``opened_at`` is when the customer raised it, which
+    may be before it was recorded, never after (docs/support.md)."""
+
+    contract_id: str
+    severity: str
+    opened_at: Instant
+    subject: str = ""
+
+    _names = field_validator("contract_id", "severity")(check_name)
+
+
+class SupportCaseSeverityChanged(DomainEvent):
+    """The case's severity from the moment this is recorded."""
+
+    severity: str
+    reason: str = ""
+
+    _severity = field_validator("severity")(check_name)
+
+
+class SupportCaseResponded(DomainEvent):
+    """The first response, given when recorded: a response cannot be backdated (R14)."""
+
+    note: str = ""
+
+
+class SupportCaseUpdated(DomainEvent):
+    """An update after the first response, given when recorded."""
+
+    note: str = ""
+
+
+class SupportCaseResolved(DomainEvent):
+    """The case is resolved when recorded; a resolution also answers what is due."""
+
+    note: str = ""
+
+
+class ExclusionRecorded(DomainEvent):
+    """A decision to exclude ``[start, end)`` of some services from measurement, for a
+    reason of ``category`` (not maintenance), for one contract or all (docs/rules.md)."""
+
+    category: str
+    services: tuple[str, ...] = Field(min_length=1)
+    start: Instant
+    end: Instant
+    reason: str = Field(min_length=1)
+    decided_by: str = Field(min_length=1)
+    contract_id: str | None = None
+
+    _category = field_validator("category")(check_category)
+
+
+class ExclusionWithdrawn(DomainEvent):
+    """The exclusion no longer applies, from the moment this is recorded."""
+
+    reason: str = Field(min_length=1)
+    decided_by: str = Field(min_length=1)
+
+
 class StatementIssued(DomainEvent):
     statement: Statement
 
@@ -153,7 +215,9 @@ class StatementRestated(DomainEvent):
     statement: Statement
 
 
-class _CreditEvent(DomainEvent):
+class CreditEvent(DomainEvent):
+    """A credit, or an adjustment of one, of a contract line and month (the billing feed)."""
+
     contract_id: str
     line_id: str
     month: str
@@ -162,12 +226,28 @@ class _CreditEvent(DomainEvent):
     currency: str
 
 
-class CreditIssued(_CreditEvent):
+class CreditIssued(CreditEvent):
     """The credit of a statement's first version, when positive (R10, R11)."""
 
 
-class CreditAdjusted(_CreditEvent):
+class CreditAdjusted(CreditEvent):
     """A change to an issued credit after a restatement; negative only with clawback."""
+
+
+class ResponseStatementIssued(DomainEvent):
+    statement: ResponseStatement
+
+
+class ResponseStatementRestated(DomainEvent):
+    statement: ResponseStatement
+
+
+class ResponseCreditIssued(CreditEvent):
+    """A line's response credit of a response statement's first version, when positive."""
+
+
+class ResponseCreditAdjusted(CreditEvent):
+    """A change to a line's response credit after a restatement; negative only with clawback."""
 
 
 EVENT_TYPES: dict[str, type[DomainEvent]] = {
@@ -190,6 +270,17 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         StatementRestated,
         CreditIssued,
         CreditAdjusted,
+        SupportCaseOpened,
+        SupportCaseSeverityChanged,
+        SupportCaseResponded,
+        SupportCaseUpdated,
+        SupportCaseResolved,
+        ExclusionRecorded,
+        ExclusionWithdrawn,
+        ResponseStatementIssued,
+        ResponseStatementRestated,
+        ResponseCreditIssued,
+        ResponseCreditAdjusted,
     )
 }
 """Event classes by the stable type name used in storage and the interchange format."""
@@ -203,6 +294,19 @@ EVIDENCE_TYPES = frozenset(
         "MaintenanceAnnounced",
         "MaintenanceRescheduled",
         "MaintenanceCancelled",
+        "ExclusionRecorded",
+        "ExclusionWithdrawn",
     }
 )
+CASE_TYPES = (
+    "SupportCaseOpened",
+    "SupportCaseSeverityChanged",
+    "SupportCaseResponded",
+    "SupportCaseUpdated",
+    "SupportCaseResolved",
+)
 CREDIT_TYPES = ("CreditIssued", "CreditAdjusted")
+RESPONSE_CREDIT_TYPES = ("ResponseCreditIssued", "ResponseCreditAdjusted")
+ALL_CREDIT_TYPES = (*CREDIT_TYPES, *RESPONSE_CREDIT_TYPES)
+"""Every credit and adjustment: the billing feed."""
+RESPONSE_STATEMENT_TYPES = ("ResponseStatementIssued", "ResponseStatementRestated")

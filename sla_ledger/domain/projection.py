@@ -12,6 +12,7 @@ from sla_ledger.domain import events as ev
 from sla_ledger.domain.evidence import FOREVER, EvidenceIndex, parse_probe_id
 from sla_ledger.domain.measure import Announcement
 from sla_ledger.domain.statement import EventRef, LogDigest, Statement
+from sla_ledger.domain.support_state import SupportFold, SupportState
 from sla_ledger.domain.terms import Contract, Service
 from sla_ledger.domain.time import duration_us, to_us
 
@@ -43,6 +44,8 @@ class ContractHistory:
     version: int = 1
     amendments: list[tuple[int, str, Contract]] = field(default_factory=list)
     termination: tuple[int, int] | None = None  # (recorded, ends_at)
+    term_versions: list[int] = field(default_factory=lambda: [1])
+    """The stream version that recorded each version of the terms: signed, then amendments."""
 
     def terms_for(self, month: str, known_at: int = FOREVER) -> Contract:
         terms = self.signed
@@ -109,7 +112,7 @@ class StatementHistory:
         return known[-1] if known else None
 
 
-class LedgerState:
+class LedgerState(SupportFold):
     """Services, contracts, evidence and statements folded from the log in order."""
 
     def __init__(self) -> None:
@@ -133,6 +136,7 @@ class LedgerState:
         self.statements: dict[tuple[str, str, str], StatementHistory] = defaultdict(
             StatementHistory
         )
+        self.support = SupportState()  # cases, exclusions, response statements
 
     def apply(self, event: ev.DomainEvent, position: int) -> None:
         handler = getattr(self, "_on_" + type(event).__name__)
@@ -265,6 +269,7 @@ class LedgerState:
     def _on_ContractAmended(self, event: ev.ContractAmended, position: int, recorded: int) -> None:
         history = self.contracts[event.contract.contract_id]
         history.amendments.append((recorded, event.effective_month, event.contract))
+        history.term_versions.append(event.originator_version)
         history.version = event.originator_version
 
     def _on_ContractTerminationNoticed(

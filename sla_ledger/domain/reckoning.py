@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from sla_ledger.domain import intervals as iv
 from sla_ledger.domain.evidence import FOREVER
+from sla_ledger.domain.exclusions import apply_exclusions
 from sla_ledger.domain.measure import (
     ServiceTimeline,
     exclude_maintenance,
@@ -24,6 +25,7 @@ from sla_ledger.domain.statement import (
     Outage,
     Statement,
 )
+from sla_ledger.domain.terms_hash import terms_in_force
 from sla_ledger.domain.time import duration_us, from_us, month_bounds, to_us
 from sla_ledger.domain.timeline import DOWN, UNKNOWN, Changes, filter_blips, intervals_of
 from sla_ledger.exceptions import UnknownReference
@@ -150,6 +152,15 @@ class Reckoner:
             duration_us(terms.maintenance_cap),
             active,
         )
+        excluded, exclusions = apply_exclusions(
+            self.state.support.exclusions.values(),
+            contract_id,
+            terms,
+            line.service,
+            active,
+            excluded,
+            self.known_at,
+        )
         result = figures(
             line, (start, end), active, excluded, down, unknown, terms.unknown_counts_as
         )
@@ -215,6 +226,8 @@ class Reckoner:
             log_position=self.state.position,
             known_at=from_us(min(self.known_at, self.now)),
             log_digest=self.state.digest,
+            terms=terms_in_force(history, month, self.known_at),
+            exclusions=exclusions,
         )
 
 

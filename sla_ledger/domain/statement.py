@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 from sla_ledger.domain.values import Duration, Exact, ExactFraction, Instant
 
@@ -17,6 +17,7 @@ class _Frozen(BaseModel):
 
 Cause = Literal["probes", "incident", "probes and incident"]
 MaintenanceStatus = Literal["qualifying", "late", "cancelled"]
+ExclusionStatus = Literal["applied", "not allowed", "withdrawn"]
 
 
 class EventRef(_Frozen):
@@ -61,6 +62,37 @@ class MaintenanceWindow(_Frozen):
     lead: Duration
     status: MaintenanceStatus
     excluded: Duration
+
+
+class ExclusionNote(_Frozen):
+    """An exclusion besides maintenance touching the month: who decided it, why, and
+    whether and how much it excluded (docs/rules.md, "Exclusions")."""
+
+    exclusion_id: UUID
+    category: str
+    start: Instant
+    end: Instant
+    reason: str
+    decided_by: str
+    recorded_at: Instant
+    contract_id: str | None = None
+    """The one contract it was decided for; None: every contract measuring its services."""
+    status: ExclusionStatus
+    excluded: Duration
+    """The time it removed from eligible time, after maintenance and earlier exclusions."""
+
+
+class TermsInForce(_Frozen):
+    """The version of the contract's terms a figure was computed under (R13)."""
+
+    version: int = Field(ge=1)
+    """The contract stream version that recorded these terms: 1 when signed."""
+    sha256: str = Field(pattern="^[0-9a-f]{64}$")
+    """SHA-256 of the terms' canonical JSON (docs/rules.md, "Terms as data")."""
+    since: str
+    """The first month these terms apply to."""
+    amended_this_month: bool
+    """True in the first month of an amendment."""
 
 
 class LogDigest(_Frozen):
@@ -115,9 +147,29 @@ class Statement(_Frozen):
     known_at: Instant
     log_digest: LogDigest | None = None
     """The digest of the log it was computed from: its first ``log_digest.size`` events."""
+    terms: TermsInForce | None = None
+    """The terms it was computed under (None on statements recorded before terms hashes)."""
+    exclusions: tuple[ExclusionNote, ...] = ()
+    """Exclusions besides maintenance touching the month, applied or not."""
+
+    @model_serializer(mode="wrap")
+    def _without_unset_additions(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # Left out when unset, so statements recorded before they existed keep their bytes
+        # (and so their log-digest leaves).
+        data = handler(self)
+        if isinstance(data, dict):
+            if data.get("terms") is None:
+                data.pop("terms", None)
+            if not data.get("exclusions"):
+                data.pop("exclusions", None)
+        return data
 
     def figures(self) -> tuple[object, ...]:
-        """What a restatement compares: a change here is a change of the statement."""
+        """What a restatement compares: a change here is a change of the statement.
+
+        An exclusion that does not change the figures still changes what the statement
+        lists, so its status and effect count too: nothing is excluded silently.
+        """
         return (
             self.active,
             self.excluded,
@@ -126,6 +178,7 @@ class Statement(_Frozen):
             self.unknown,
             self.availability,
             self.credit,
+            tuple((x.exclusion_id, x.status, x.excluded) for x in self.exclusions),
         )
 
     @property

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import re
 from datetime import timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -18,16 +17,18 @@ from pydantic import (
 )
 
 from sla_ledger.domain.money import check_amount, minor_unit
+from sla_ledger.domain.support_terms import SupportTier
 from sla_ledger.domain.time import zone
-from sla_ledger.domain.values import Duration, Exact, Instant, ValueObject
-
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
-NAME_RULE = "1-128 letters, digits, '_', '.', ':' or '-', starting with a letter or digit"
+from sla_ledger.domain.values import Duration, Exact, Instant, ValueObject, check_name
 
 
-def check_name(value: str) -> str:
-    if not _NAME.match(value):
-        raise ValueError(f"{value!r} is not a valid name: expected {NAME_RULE}")
+def check_category(value: str) -> str:
+    """An exclusion category's name: a name, and not ``maintenance`` (R8 has its own rule)."""
+    check_name(value)
+    if value == "maintenance":
+        raise ValueError(
+            "'maintenance' is not an exclusion category: announce maintenance instead (R8)"
+        )
     return value
 
 
@@ -204,6 +205,10 @@ class Contract(ValueObject):
         grace: how long after a month's end it closes (R11).
         notice_period: the least time between a termination notice and the end (R13).
         clawback: whether a restatement that lowers a credit takes money back (R12).
+        support: the support tier: response targets and their credits (docs/support.md).
+        exclusion_categories: the exclusion categories besides maintenance the contract
+            allows, e.g. ``customer-caused``; an exclusion of another category is shown
+            on statements but not applied (docs/rules.md).
     """
 
     contract_id: str
@@ -219,8 +224,30 @@ class Contract(ValueObject):
     unknown_counts_as: Literal["unavailable", "available"] = "unavailable"
     notice_period: Duration = timedelta(days=30)
     clawback: bool = False
+    support: SupportTier | None = None
+    exclusion_categories: tuple[str, ...] = ()
 
     _names = field_validator("contract_id", "region")(check_name)
+
+    @model_serializer(mode="wrap")
+    def _without_unset_additions(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # Left out when unset, so contracts recorded before they existed read and hash
+        # (log digest, terms hash) exactly as before.
+        data = handler(self)
+        if isinstance(data, dict):
+            if data.get("support") is None:
+                data.pop("support", None)
+            if not data.get("exclusion_categories"):
+                data.pop("exclusion_categories", None)
+        return data
+
+    @field_validator("exclusion_categories")
+    @classmethod
+    def _categories(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for name in value:
+            check_category(name)
+        _unique(list(value), "exclusion category")
+        return value
 
     @field_validator("time_zone")
     @classmethod

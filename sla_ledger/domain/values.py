@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
@@ -20,6 +21,16 @@ from pydantic import (
 )
 
 from sla_ledger.exceptions import InvalidTerms, SlaLedgerError
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
+NAME_RULE = "1-128 letters, digits, '_', '.', ':' or '-', starting with a letter or digit"
+
+
+def check_name(value: str) -> str:
+    """``value`` if it is a valid name (of a service, contract, line ...), else ValueError."""
+    if not _NAME.match(value):
+        raise ValueError(f"{value!r} is not a valid name: expected {NAME_RULE}")
+    return value
 
 
 def _duration_in(value: Any) -> Any:

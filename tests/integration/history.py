@@ -1,9 +1,11 @@
-"""A ledger with a month of history: evidence, changed terms, statements, a restatement."""
+"""A ledger with a month of history: evidence, changed terms, support cases, exclusions,
+statements and response statements, restatements."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from uuid import UUID
 
 from sla_ledger import (
     Component,
@@ -15,6 +17,8 @@ from sla_ledger import (
     Service,
     open_ledger,
 )
+from sla_ledger.domain.business_hours import BusinessHours, OpeningHours
+from sla_ledger.domain.support_terms import ResponseTarget, SupportTier
 
 APRIL = datetime(2026, 4, 1, tzinfo=UTC)
 API = Service(
@@ -32,6 +36,33 @@ WEB = Service(
     locations=("fra",),
     probe_interval=timedelta(minutes=30),
     staleness=timedelta(hours=2),
+)
+
+
+GOLD = SupportTier(
+    name="gold",
+    business_hours=BusinessHours(
+        time_zone="Europe/Berlin",
+        hours=(
+            OpeningHours(days=("mon", "tue", "wed", "thu", "fri"), opens="09:00", closes="17:00"),
+        ),
+        holidays=(date(2026, 4, 6),),
+    ),
+    targets=(
+        ResponseTarget(
+            severity="sev1",
+            first_response=timedelta(hours=1),
+            update_interval=timedelta(hours=4),
+            first_response_credit=Decimal("5"),
+            update_credit=Decimal("1"),
+        ),
+        ResponseTarget(
+            severity="sev3",
+            first_response=timedelta(hours=8),
+            clock="business",
+            first_response_credit=Decimal("2"),
+        ),
+    ),
 )
 
 
@@ -86,6 +117,8 @@ def build_history(url: str):
             time_zone="Europe/Berlin",
             starts_at=APRIL,
             lines=lines,
+            support=GOLD,
+            exclusion_categories=("customer-caused",),
         )
     )
     globex = Contract(
@@ -106,6 +139,7 @@ def build_history(url: str):
     clock.advance(timedelta(minutes=1))
     ledger.reschedule_maintenance(upgrade, at(11, 2), at(11, 5))
     ledger.cancel_maintenance(spare, "not needed")
+    cases: dict[str, UUID] = {}
     for day in range(30):
         clock.set(at(day + 1) + timedelta(days=1, minutes=5))
         ledger.record_probes(day_of_probes(day))
@@ -116,6 +150,7 @@ def build_history(url: str):
             ledger.declare_incident(["api"], at(16, 1), at(16, 1, 45), "bad deploy")
         if day == 20:
             ledger.invalidate_probes(["api@fra@2026-04-05T10:00:07Z#down"], "probe host fault")
+        support_day(ledger, clock, day, cases)
     ledger.amend_contract(globex.model_copy(update={"customer": "Globex Corp"}))
     ledger.notice_termination("c1")
     clock.set(datetime(2026, 5, 2, tzinfo=UTC))
@@ -123,6 +158,34 @@ def build_history(url: str):
     clock.advance(timedelta(hours=3))
     ledger.record_probes([Probe("web", "fra", datetime(2026, 4, 20, 5, 59, 59, tzinfo=UTC), False)])
     ledger.declare_incident(["web"], at(20, 6), at(20, 16), "late report")
+    # Reported on 29 April, recorded now: its first response was due in April, unanswered.
+    ledger.open_case("c1", "sev1", opened_at=at(29, 12), subject="reported by phone")
     clock.advance(timedelta(minutes=1))
     ledger.close_due_months()
     return ledger, clock
+
+
+def support_day(ledger, clock: ManualClock, day: int, cases: dict[str, UUID]) -> None:
+    """Cases of c1 and exclusions, recorded on some days of April."""
+    if day == 6:  # raised at 23:00 on the 7th, answered 35 minutes after the hour it had
+        cases["api"] = ledger.open_case("c1", "sev1", opened_at=at(7, 23), subject="API errors")
+        clock.advance(timedelta(minutes=30))
+        ledger.respond(cases["api"], "looking into it")
+    if day == 7:
+        ledger.update_case(cases["api"], "fix deployed")
+        clock.advance(timedelta(hours=1))
+        ledger.resolve_case(cases["api"])
+    if day == 9:  # a question on Friday evening: due in business hours after the weekend
+        case = ledger.open_case("c1", "sev3", opened_at=at(10, 18), subject="billing question")
+        clock.advance(timedelta(hours=1))
+        ledger.change_severity(case, "sev1", "customer escalated")
+    if day == 12:
+        ledger.exclude(
+            "customer-caused", ["api"], at(4, 10), at(4, 11), "customer's firewall change",
+            "Ops lead", contract_id="c1",
+        )  # fmt: skip
+        ledger.exclude("force-majeure", ["web"], at(8, 2), at(8, 3), "power cut", "Ops lead")
+        mistaken = ledger.exclude(
+            "customer-caused", ["web"], at(20, 0), at(20, 1), "wrong ticket", "Ops lead"
+        )
+        ledger.withdraw_exclusion(mistaken, "recorded against the wrong service", "Ops lead")

@@ -93,14 +93,19 @@ def findings(url: str, saved=None) -> set[tuple[str, int | None]]:
         ledger.close()
 
 
+STATEMENTS = (
+    ev.StatementIssued,
+    ev.StatementRestated,
+    ev.ResponseStatementIssued,
+    ev.ResponseStatementRestated,
+)
+"""Every kind of statement: each records the digest of the log it was computed from."""
+
+
 def statement_positions(url: str) -> set[int]:
     ledger = open_ledger(url)
     try:
-        return {
-            position
-            for position, event in _events(ledger)
-            if isinstance(event, ev.StatementIssued | ev.StatementRestated)
-        }
+        return {position for position, event in _events(ledger) if isinstance(event, STATEMENTS)}
     finally:
         ledger.close()
 
@@ -197,7 +202,7 @@ def test_a_forged_credit_with_a_matching_leaf_is_caught_by_replay(history):
     later = {
         position
         for position, event in _events(open_ledger(url))
-        if isinstance(event, ev.StatementIssued | ev.StatementRestated)
+        if isinstance(event, STATEMENTS)
         and event.statement.log_digest.size >= where["credit"]  # no gaps in these positions
     }
     assert later
