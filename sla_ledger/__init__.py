@@ -11,17 +11,28 @@ from sla_ledger.audit.proofs import ConsistencyProof, InclusionProof
 from sla_ledger.audit.verify import Finding, VerifyReport
 from sla_ledger.bootstrap import default_url, open_ledger
 from sla_ledger.clock import Clock, ManualClock, SystemClock
+from sla_ledger.domain.business_hours import BusinessHours, OpeningHours
 from sla_ledger.domain.comparison import StatementDiff
 from sla_ledger.domain.evidence import Probe
+from sla_ledger.domain.response_statement import (
+    CaseSummary,
+    CaseTarget,
+    LineCredit,
+    ResponseStatement,
+)
 from sla_ledger.domain.statement import (
     AbsorbedFailure,
     EventRef,
+    ExclusionNote,
     LogDigest,
     MaintenanceWindow,
     Outage,
     Statement,
+    TermsInForce,
 )
+from sla_ledger.domain.support_terms import ResponseTarget, SupportTier
 from sla_ledger.domain.terms import Component, Contract, ContractLine, CreditTier, Instance, Service
+from sla_ledger.domain.terms_hash import canonical_json, terms_hash
 from sla_ledger.exceptions import (
     ImportFailed,
     InvalidEvidence,
@@ -39,6 +50,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AbsorbedFailure",
+    "BusinessHours",
+    "CaseSummary",
+    "CaseTarget",
     "Clock",
     "Component",
     "ConsistencyProof",
@@ -47,6 +61,7 @@ __all__ = [
     "CreditEntry",
     "CreditTier",
     "EventRef",
+    "ExclusionNote",
     "Finding",
     "ImportFailed",
     "InclusionProof",
@@ -54,24 +69,32 @@ __all__ = [
     "InvalidEvidence",
     "InvalidProof",
     "InvalidTerms",
+    "LineCredit",
     "LogDigest",
     "MaintenanceWindow",
     "ManualClock",
+    "OpeningHours",
     "Outage",
     "Probe",
     "ProbeConflict",
     "ProbeReceipt",
     "ResidencyViolation",
+    "ResponseStatement",
+    "ResponseTarget",
     "Service",
     "SlaLedger",
     "SlaLedgerError",
     "Statement",
     "StatementDiff",
     "StoreError",
+    "SupportTier",
     "SystemClock",
+    "TermsInForce",
     "TransferAuthorisation",
     "UnknownReference",
     "VerifyReport",
+    "canonical_json",
     "default_url",
     "open_ledger",
+    "terms_hash",
 ]
