@@ -5,7 +5,10 @@ module's default dialect: RFC 4180 quoting, ``\\r\\n`` line ends):
 
 - ``statements.csv``: one row per statement version (an issued statement and
   each restatement), in the order they were recorded;
-- ``credits.csv``: the credits feed, one row per credit or adjustment, in log order.
+- ``credits.csv``: the credits feed, one row per credit or adjustment, in log order
+  (availability and response credits);
+- ``responses.csv``: one row per response statement version and contract line, in
+  the order they were recorded (docs/support.md).
 
 Values are written as in the interchange format: durations as decimal seconds,
 money and percentages as decimal strings, the exact availability as a fraction,
@@ -25,7 +28,8 @@ from typing import IO, TYPE_CHECKING, Any
 from sla_ledger.adapters.files import written_whole
 from sla_ledger.adapters.scope import STATEMENT_TYPES, LogView
 from sla_ledger.domain import events as ev
-from sla_ledger.domain.statement import Statement
+from sla_ledger.domain.response_statement import LineCredit, ResponseStatement
+from sla_ledger.domain.statement import Statement, TermsInForce
 from sla_ledger.domain.time import format_instant, to_us
 
 if TYPE_CHECKING:
@@ -59,8 +63,11 @@ STATEMENT_COLUMNS = (
     "currency",
     "known_at",
     "log_position",
+    "terms_version",
+    "terms_sha256",
 )
-"""The columns of ``statements.csv``: ``Statement`` fields of the same names."""
+"""The columns of ``statements.csv``: ``Statement`` fields of the same names, and the
+version and hash of the terms it was computed under (``Statement.terms``)."""
 
 CREDIT_COLUMNS = (
     "position",
@@ -75,24 +82,58 @@ CREDIT_COLUMNS = (
 )
 """The columns of ``credits.csv``: ``CreditEntry`` fields of the same names."""
 
+RESPONSE_COLUMNS = (
+    "contract_id",
+    "customer",
+    "month",
+    "version",
+    "tier",
+    "period_start",
+    "period_end",
+    "cases",
+    "met",
+    "missed",
+    "pending",
+    "response_credit_percent",
+    "line_id",
+    "currency",
+    "statement_version",
+    "base",
+    "availability_percent",
+    "response_percent",
+    "combined_percent",
+    "combined_credit",
+    "availability_credit",
+    "response_credit",
+    "known_at",
+    "log_position",
+    "terms_version",
+    "terms_sha256",
+)
+"""The columns of ``responses.csv``: ``ResponseStatement`` fields (``cases`` counted), then
+one of its ``LineCredit``s, then the version and hash of its terms."""
+
 STATEMENTS_FILE = "statements.csv"
 CREDITS_FILE = "credits.csv"
+RESPONSES_FILE = "responses.csv"
 
 
 @dataclass(frozen=True)
 class CsvReport:
-    """What ``export_csv`` wrote: rows of statements.csv and of credits.csv."""
+    """What ``export_csv`` wrote: rows of statements.csv, credits.csv and responses.csv."""
 
     statements: int
     credits: int
+    responses: int = 0
 
 
 def export_csv(
     ledger: SlaLedger, directory: str | os.PathLike[str], *, customer: str | None = None
 ) -> CsvReport:
-    """Write ``statements.csv`` and ``credits.csv`` into ``directory`` (created if missing).
+    """Write ``statements.csv``, ``credits.csv`` and ``responses.csv`` into ``directory``
+    (created if missing).
 
-    Each file is written whole or not at all, and both from the same end of the log.
+    Each file is written whole or not at all, and all from the same end of the log.
 
     Args:
         customer: only this customer's contracts; ``UnknownReference`` when none names it.
@@ -102,7 +143,8 @@ def export_csv(
     folder.mkdir(parents=True, exist_ok=True)
     statements = write_csv_file(folder / STATEMENTS_FILE, view, write_statements)
     credits = write_csv_file(folder / CREDITS_FILE, view, write_credits)
-    return CsvReport(statements, credits)
+    responses = write_csv_file(folder / RESPONSES_FILE, view, write_responses)
+    return CsvReport(statements, credits, responses)
 
 
 def write_csv_file(path: Path, view: LogView, writer: Callable[[LogView, IO[str]], int]) -> int:
@@ -118,8 +160,19 @@ def write_statements(view: LogView, out: IO[str]) -> int:
 
 def write_credits(view: LogView, out: IO[str]) -> int:
     """Write credits.csv: the header, then one row per credit or adjustment."""
-    rows = (credit_row(position, event) for position, event in view.of_types(*ev.CREDIT_TYPES))
+    rows = (credit_row(position, event) for position, event in view.of_types(*ev.ALL_CREDIT_TYPES))
     return _write(out, CREDIT_COLUMNS, rows)
+
+
+def write_responses(view: LogView, out: IO[str]) -> int:
+    """Write responses.csv: the header, then a row per response statement version and line."""
+    rows = (
+        response_row(event.statement, line)
+        for _, event in view.of_types(*ev.RESPONSE_STATEMENT_TYPES)
+        if isinstance(event, ev.ResponseStatementIssued | ev.ResponseStatementRestated)
+        for line in event.statement.lines
+    )
+    return _write(out, RESPONSE_COLUMNS, rows)
 
 
 def statements_of(view: LogView) -> Iterable[Statement]:
@@ -130,14 +183,28 @@ def statements_of(view: LogView) -> Iterable[Statement]:
 
 
 def statement_row(statement: Statement) -> list[str]:
-    """One row of statements.csv."""
+    """One row of statements.csv (empty terms columns for a statement that names none)."""
     values = statement.model_dump(mode="json", include=set(STATEMENT_COLUMNS))
+    values |= _terms(statement.terms)
     return [_text(values[column]) for column in STATEMENT_COLUMNS]
 
 
+def response_row(statement: ResponseStatement, line: LineCredit) -> list[str]:
+    """One row of responses.csv: a response statement version and one of its lines."""
+    values = statement.model_dump(mode="json") | line.model_dump(mode="json")
+    values |= {"cases": len(statement.cases)} | _terms(statement.terms)
+    return [_text(values[column]) for column in RESPONSE_COLUMNS]
+
+
+def _terms(terms: TermsInForce | None) -> dict[str, str]:
+    if terms is None:
+        return {"terms_version": "", "terms_sha256": ""}
+    return {"terms_version": str(terms.version), "terms_sha256": terms.sha256}
+
+
 def credit_row(position: int, event: ev.DomainEvent) -> list[str]:
-    """One row of credits.csv, for a ``CreditIssued`` or ``CreditAdjusted`` at ``position``."""
-    assert isinstance(event, ev.CreditIssued | ev.CreditAdjusted)
+    """One row of credits.csv, for a credit or an adjustment at ``position``."""
+    assert isinstance(event, ev.CreditEvent)
     return [
         str(position),
         type(event).__name__,
@@ -170,12 +237,16 @@ def _write(out: IO[str], columns: tuple[str, ...], rows: Iterable[list[str]]) ->
 __all__ = [
     "CREDITS_FILE",
     "CREDIT_COLUMNS",
+    "RESPONSES_FILE",
+    "RESPONSE_COLUMNS",
     "STATEMENTS_FILE",
     "STATEMENT_COLUMNS",
     "CsvReport",
     "credit_row",
     "export_csv",
+    "response_row",
     "statement_row",
     "write_credits",
+    "write_responses",
     "write_statements",
 ]

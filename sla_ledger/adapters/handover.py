@@ -5,7 +5,8 @@
 - ``export.jsonl``: the customer's share of the log (``export_jsonl(..., customer=...)``
   of the contract's customer), which re-imports into an empty store;
 - ``schema/``: the JSON Schema of every line type;
-- ``statements.csv`` and ``credits.csv``: the customer's figures (``csv_export``);
+- ``statements.csv``, ``credits.csv`` and ``responses.csv``: the customer's figures
+  (``csv_export``);
 - ``README.md``: what the files are and how to recompute every figure from
   ``export.jsonl``, with the contract's termination date when notice was given.
 
@@ -27,9 +28,11 @@ from zoneinfo import ZoneInfo
 
 from sla_ledger.adapters.csv_export import (
     CREDITS_FILE,
+    RESPONSES_FILE,
     STATEMENTS_FILE,
     write_credits,
     write_csv_file,
+    write_responses,
     write_statements,
 )
 from sla_ledger.adapters.jsonl import interchange_line
@@ -76,7 +79,9 @@ $contracts
 - `statements.csv`: $statements rows, every statement, one row per version
   (the issued statement, then each restatement).
 - `credits.csv`: $credits rows, every credit and credit adjustment as issued
-  to billing.
+  to billing (availability and response credits).
+- `responses.csv`: $responses rows, every response statement (support cases
+  and their response targets), one row per version and contract line.
 - `README.md`: this file.
 
 In every file, durations are decimal seconds, money and percentages are
@@ -87,10 +92,10 @@ positions in the issuing ledger's log.
 
 ## Recomputing the figures
 
-Every figure in `statements.csv` and `credits.csv` follows from the events in
-`export.jsonl` by the measurement rules R1-R14 written down in `docs/rules.md`
-of sla-ledger (in its source distribution). To check them with the reference
-implementation:
+Every figure in `statements.csv`, `credits.csv` and `responses.csv` follows
+from the events in `export.jsonl` by the measurement rules R1-R14 written down
+in `docs/rules.md` (and `docs/support.md` for responses) of sla-ledger (in its
+source distribution). To check them with the reference implementation:
 
 ```console
 pip install sla-ledger==$version
@@ -128,6 +133,7 @@ class HandoverReport:
     events: int
     statements: int
     credits: int
+    responses: int = 0
 
 
 def write_handover(
@@ -161,9 +167,9 @@ def write_handover(
         _copy_schemas(staging / SCHEMA_DIR)
         statements = write_csv_file(staging / STATEMENTS_FILE, view, write_statements)
         credits = write_csv_file(staging / CREDITS_FILE, view, write_credits)
-        readme = render_readme(
-            view, contract_id, events=events, statements=statements, credits=credits, last=last
-        )
+        responses = write_csv_file(staging / RESPONSES_FILE, view, write_responses)
+        counts = {"statements": statements, "credits": credits, "responses": responses}
+        readme = render_readme(view, contract_id, events=events, last=last, **counts)
         (staging / README_FILE).write_text(readme, encoding="utf-8")
         if target.exists():
             target.rmdir()  # empty, checked above
@@ -171,7 +177,7 @@ def write_handover(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return HandoverReport(target, contract_id, customer, events, statements, credits)
+    return HandoverReport(target, contract_id, customer, events, statements, credits, responses)
 
 
 def _write_export(view: LogView, path: Path) -> tuple[int, datetime | None]:
@@ -207,6 +213,7 @@ def render_readme(
     statements: int,
     credits: int,
     last: datetime | None,
+    responses: int = 0,
 ) -> str:
     """The bundle's README.md."""
     from sla_ledger import __version__
@@ -230,6 +237,7 @@ def render_readme(
         events=events,
         statements=statements,
         credits=credits,
+        responses=responses,
         month=months[-1] if months else "YYYY-MM",
     )
 

@@ -17,7 +17,12 @@ from sla_ledger import (
 )
 from sla_ledger import demo as demo_month
 from sla_ledger import formatting as fmt
-from sla_ledger.adapters.csv_export import CREDITS_FILE, STATEMENTS_FILE, export_csv
+from sla_ledger.adapters.csv_export import (
+    CREDITS_FILE,
+    RESPONSES_FILE,
+    STATEMENTS_FILE,
+    export_csv,
+)
 from sla_ledger.adapters.handover import write_handover
 from sla_ledger.adapters.jsonl import export_jsonl, import_jsonl
 from sla_ledger.cli.app import (
@@ -134,8 +139,9 @@ def _count_lines(path: Path) -> int:
     type=click.Choice(["jsonl", "csv", "parquet"]),
     default="jsonl",
     show_default=True,
-    help="jsonl: the interchange file TARGET; csv: statements.csv and credits.csv in the "
-    "directory TARGET; parquet: events.parquet and probes.parquet in the directory TARGET.",
+    help="jsonl: the interchange file TARGET; csv: statements.csv, credits.csv and "
+    "responses.csv in the directory TARGET; parquet: events.parquet and probes.parquet in "
+    "the directory TARGET.",
 )
 @click.option(
     "--customer",
@@ -175,13 +181,15 @@ def export(
                     "directory": str(target),
                     "statements": csv_report.statements,
                     "credits": csv_report.credits,
+                    "responses": csv_report.responses,
                 }
             )
         else:
             click.echo(
                 f"exported {csv_report.statements} statement versions{whose} to "
-                f"{target / STATEMENTS_FILE} and {csv_report.credits} credits to "
-                f"{target / CREDITS_FILE}"
+                f"{target / STATEMENTS_FILE}, {csv_report.credits} credits to "
+                f"{target / CREDITS_FILE} and {csv_report.responses} response rows to "
+                f"{target / RESPONSES_FILE}"
             )
         return
     total = ledger.recorder.max_notification_id() or 0

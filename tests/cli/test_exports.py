@@ -23,8 +23,8 @@ def test_export_as_csv_writes_statements_and_credits_into_a_directory(closed, tm
     result = closed("export", "--format", "csv", str(target))
     assert result.exit_code == 0, result.output
     assert result.stdout == (
-        f"exported 1 statement versions to {target / 'statements.csv'} and 1 credits to "
-        f"{target / 'credits.csv'}\n"
+        f"exported 1 statement versions to {target / 'statements.csv'}, 1 credits to "
+        f"{target / 'credits.csv'} and 0 response rows to {target / 'responses.csv'}\n"
     )
     with (target / "statements.csv").open(newline="") as stream:
         (row,) = csv.DictReader(stream)

@@ -1,14 +1,16 @@
-"""Several processes closing the same months at the same moment issue each statement once."""
+"""Several processes closing the same months at the same moment issue each statement once,
+response statements and response credits included."""
 
 from __future__ import annotations
 
 import multiprocessing
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
-from sla_ledger import ManualClock, open_ledger
+from sla_ledger import ManualClock, ResponseTarget, SupportTier, open_ledger
 from tests.integration.scenario import (
     APRIL,
     MAY,
@@ -21,7 +23,16 @@ from tests.integration.scenario import (
 
 CLOSE = datetime(2026, 5, 1, 2, tzinfo=UTC)
 CONTRACTS = 12
+SUPPORTED = 6  # the odd ones: a support tier, and a case whose first response was missed
 CLOSERS = 4
+TIER = SupportTier(
+    name="gold",
+    targets=(
+        ResponseTarget(
+            severity="sev1", first_response=timedelta(hours=1), first_response_credit=Decimal(5)
+        ),
+    ),
+)
 
 
 def _close(url: str, start: multiprocessing.synchronize.Event, out: multiprocessing.Queue) -> None:
@@ -37,8 +48,10 @@ def close_concurrently(url: str) -> list[int]:
     ledger, _clock = new_ledger(url)
     ledger.register_service(api_service())
     for index in range(CONTRACTS):
-        ledger.sign_contract(contract(f"customer{index}"))
+        ledger.sign_contract(contract(f"customer{index}", support=TIER if index % 2 else None))
     record_month(ledger, APRIL, MAY, down=[(at(10, 12), at(10, 12, 45))])
+    for index in range(1, CONTRACTS, 2):
+        ledger.open_case(f"customer{index}", "sev1", opened_at=at(20))
     ledger.close()
     context = multiprocessing.get_context("spawn")
     start, out = context.Event(), context.Queue()
@@ -62,6 +75,10 @@ def assert_exactly_once(url: str, issued_per_worker: list[int]) -> None:
             "StatementRestated",
             "CreditIssued",
             "CreditAdjusted",
+            "ResponseStatementIssued",
+            "ResponseStatementRestated",
+            "ResponseCreditIssued",
+            "ResponseCreditAdjusted",
         ):
             event = ledger.mapper.to_domain_event(notification)
             contract_id = (
@@ -71,8 +88,11 @@ def assert_exactly_once(url: str, issued_per_worker: list[int]) -> None:
     assert set(kinds.values()) == {1}
     assert sum(1 for topic, _ in kinds if topic == "StatementIssued") == CONTRACTS
     assert sum(1 for topic, _ in kinds if topic == "CreditIssued") == CONTRACTS
-    assert not any(topic in ("StatementRestated", "CreditAdjusted") for topic, _ in kinds)
-    assert len(ledger.credits()) == CONTRACTS
+    assert sum(1 for topic, _ in kinds if topic == "ResponseStatementIssued") == SUPPORTED
+    assert sum(1 for topic, _ in kinds if topic == "ResponseCreditIssued") == SUPPORTED
+    assert not any(topic.endswith(("Restated", "Adjusted")) for topic, _ in kinds)
+    assert len(ledger.credits()) == CONTRACTS + SUPPORTED
+    assert ledger.verify().ok
     ledger.close()
 
 

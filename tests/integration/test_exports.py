@@ -432,6 +432,7 @@ def test_a_handover_bundle_holds_the_customers_export_schemas_figures_and_a_read
         "README.md",
         "credits.csv",
         "export.jsonl",
+        "responses.csv",
         "schema",
         "statements.csv",
     ]

@@ -397,6 +397,48 @@ def _unknown_probe_invalidated(rest):
     return i + 1, r"no probe with id 'api@fra@2026-04-05T10:00:08Z#down'"
 
 
+def _case_of_unknown_contract(rest):
+    i = _index(rest, "SupportCaseOpened")
+    rest[i]["contract_id"] = "c9"
+    return i + 1, r"unknown contract 'c9': its ContractSigned must come first"
+
+
+def _case_opened_after_it_was_recorded(rest):
+    i = _index(rest, "SupportCaseOpened")
+    rest[i]["opened_at"] = "2026-12-24T00:00:00Z"
+    return i + 1, r"support case opened_at 2026-12-24T00:00:00\+00:00 is after its recorded_at"
+
+
+def _unknown_case(rest):
+    i = _index(rest, "SupportCaseResponded")
+    rest[i]["originator_id"], rest[i]["originator_version"] = str(uuid.uuid4()), 1
+    return i + 1, r"unknown support case .*: no SupportCaseOpened starts it"
+
+
+def _exclusion_of_unknown_service(rest):
+    i = _index(rest, "ExclusionRecorded")
+    rest[i]["services"] = ["nope"]
+    return i + 1, r"unknown service 'nope'"
+
+
+def _maintenance_as_an_exclusion(rest):
+    i = _index(rest, "ExclusionRecorded")
+    rest[i]["category"] = "maintenance"
+    return i + 1, r"ExclusionRecorded\.category: 'maintenance' is not an exclusion category"
+
+
+def _unknown_exclusion_withdrawn(rest):
+    i = _index(rest, "ExclusionWithdrawn")
+    rest[i]["originator_id"], rest[i]["originator_version"] = str(uuid.uuid4()), 1
+    return i + 1, r"unknown exclusion .*: no ExclusionRecorded starts it"
+
+
+def _response_statement_on_another_stream(rest):
+    i = _index(rest, "ResponseStatementIssued")
+    rest[i]["statement"]["month"] = "2026-05"
+    return i + 1, r"originator_id .* is not the stream of response 'c1/2026-05'"
+
+
 def _malformed_json(rest):
     rest[2] = '{"type": "ProbesRecorded", "series": ['
     return 3, r"malformed JSON: "
@@ -455,6 +497,13 @@ BAD_INPUTS = [
     _series_out_of_order,
     _probe_after_its_recording,
     _unknown_probe_invalidated,
+    _case_of_unknown_contract,
+    _case_opened_after_it_was_recorded,
+    _unknown_case,
+    _exclusion_of_unknown_service,
+    _maintenance_as_an_exclusion,
+    _unknown_exclusion_withdrawn,
+    _response_statement_on_another_stream,
     _empty_line,
     _not_an_object,
 ]
