@@ -12,8 +12,8 @@ from sla_ledger.domain import support_commands as support
 from sla_ledger.domain.evidence import FOREVER
 from sla_ledger.domain.projection import LedgerState
 from sla_ledger.domain.reckoning import Reckoner
-from sla_ledger.domain.response_reckoning import ResponseView, response_statement
-from sla_ledger.domain.response_statement import ResponseStatement
+from sla_ledger.domain.response_reckoning import ResponseView, case_summary, response_statement
+from sla_ledger.domain.response_statement import CaseSummary, ResponseStatement
 from sla_ledger.domain.statement import Statement
 from sla_ledger.domain.time import parse_month, to_us
 
@@ -136,6 +136,14 @@ class SupportCommands:
             for (c, m), h in sorted(self.catch_up().support.responses.items())
             if h.versions and contract_id in (None, c) and month in (None, m)
         ]
+
+    def cases(self, contract_id: str | None = None) -> list[CaseSummary]:
+        """Every support case (or one contract's), in the order they were opened."""
+        found = self.catch_up().support.cases.values()
+        return sorted(
+            (case_summary(c) for c in found if contract_id in (None, c.contract_id)),
+            key=lambda c: (c.opened_at, c.recorded_at),
+        )
 
     def _saved(self, event: ev.DomainEvent) -> UUID:
         self._save(event)

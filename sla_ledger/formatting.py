@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from sla_ledger import Contract, CreditEntry, Service, Statement, demo
+from sla_ledger import Contract, CreditEntry, Service, Statement, TermsInForce, demo
 
 KEY_STYLE = "bold cyan"
 _US = timedelta(microseconds=1)
@@ -74,13 +74,14 @@ def statement_view(statement: Statement, status: str) -> RenderableType:
             f" ({duration(s.month_length)})",
         ),
         ("active", duration(s.active)),
-        ("excluded (maintenance)", duration(s.excluded)),
+        (_excluded(s), duration(s.excluded)),
         ("eligible", duration(s.eligible)),
         ("down", duration(s.down)),
         ("unknown", f"{duration(s.unknown)} ({unknown_note})"),
         ("availability", f"[bold]{s.availability_percent} %[/] (exact {s.availability})"),
         ("target", f"{percent(s.target)}, met: {met}"),
         ("credit", _credit(s)),
+        ("terms", terms_text(s.terms)),
         ("known at", f"{utc(s.known_at)} (log position {s.log_position})"),
     ]
     for key, value in rows:
@@ -95,6 +96,21 @@ def statement_view(statement: Statement, status: str) -> RenderableType:
         )
     parts.extend(_evidence(s))
     return Group(*parts)
+
+
+def _excluded(s: Statement) -> str:
+    applied = any(x.status == "applied" for x in s.exclusions)
+    return "excluded (maintenance, exclusions)" if applied else "excluded (maintenance)"
+
+
+def terms_text(terms: TermsInForce | None) -> str:
+    """``v2 sha256:…`` and whether an amendment starts this month."""
+    if terms is None:
+        return "not recorded (statement from before terms hashes)"
+    since = (
+        "amended: applies from this month" if terms.amended_this_month else f"since {terms.since}"
+    )
+    return f"v{terms.version} sha256:{terms.sha256} ({since})"
 
 
 def _credit(s: Statement) -> str:
@@ -147,6 +163,16 @@ def _evidence(s: Statement) -> Iterable[RenderableType]:
                 for m in s.maintenance
             ],
         )
+    if s.exclusions:
+        yield _table(
+            "Exclusions (decided, not maintenance)",
+            ("category", "window", "decided by", "reason", "status", "excluded"),
+            [
+                (x.category, f"{local(x.start, zone)} → {local(x.end, zone)}", x.decided_by,
+                 x.reason, x.status, duration(x.excluded))
+                for x in s.exclusions
+            ],
+        )  # fmt: skip
     for title, refs in (("Corrections", s.corrections), ("Changed by", s.changed_by)):
         if refs:
             yield _table(

@@ -11,7 +11,8 @@ from sla_ledger.cli import commands as _commands  # registers the commands on ``
 from sla_ledger.cli import encryption as _encryption  # keygen
 from sla_ledger.cli import history as _history  # diff
 from sla_ledger.cli import residency as _residency  # and the data-residency ones
+from sla_ledger.cli import support as _support  # case ..., exclude, withdraw-exclusion
 from sla_ledger.cli.app import main
 
 __all__ = ["main"]
-del _audit, _commands, _encryption, _history, _residency
+del _audit, _commands, _encryption, _history, _residency, _support

@@ -25,6 +25,7 @@ from sla_ledger.adapters.csv_export import (
 )
 from sla_ledger.adapters.handover import write_handover
 from sla_ledger.adapters.jsonl import export_jsonl, import_jsonl
+from sla_ledger.cli import support
 from sla_ledger.cli.app import (
     INSTANT,
     common_options,
@@ -314,9 +315,11 @@ def statement(
     as_known_at: datetime | None,
     as_json: bool,
 ) -> None:
-    """Show a month's statements: the issued one, or provisional figures if not issued yet.
+    """Show a month's statements: the issued one, or provisional figures if not issued yet,
+    and, for a contract with a support tier, its response statement.
 
-    With --json: a list of {"status": "issued" | "provisional", "statement": ...}.
+    With --json: a list of {"status": "issued" | "provisional", "statement": ...}, then
+    {"status": ..., "response_statement": ...} when there is one.
 
     \b
     Example:
@@ -335,12 +338,20 @@ def statement(
             known_at = as_known_at or ledger.clock.now()
             figures = ledger.compute_statement(contract_id, line, month, known_at, until=known_at)
             shown.append(("provisional", figures))
+    response = support.response_shown(ledger, contract_id, month, as_known_at)
     if as_json:
-        print_json([{"status": st, "statement": s.model_dump(mode="json")} for st, s in shown])
+        out = [{"status": st, "statement": s.model_dump(mode="json")} for st, s in shown]
+        if response is not None:
+            out.append(
+                {"status": response[0], "response_statement": response[1].model_dump(mode="json")}
+            )
+        print_json(out)
         return
     console = fmt.console()
     for status, figures in shown:
         console.print(fmt.statement_view(figures, status))
+    if response is not None:
+        support.print_response(response)
 
 
 def _lines(ledger: SlaLedger, contract_id: str, month: str) -> list[str]:

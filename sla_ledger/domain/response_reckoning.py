@@ -64,7 +64,7 @@ def response_statement(
             continue
         due = [t for t in case_targets(known, tier, until) if start <= t.due < until]
         if due or start <= known.opened_at < end:
-            cases.append(_summary(known))
+            cases.append(case_summary(known))
             targets += due
     if terms.support is None and not targets:
         return None
@@ -148,7 +148,8 @@ def _worst(t: CaseTarget) -> tuple[int, object, str]:
     return (1, -t.late_by, str(t.case_id))
 
 
-def _summary(case: Case) -> CaseSummary:
+def case_summary(case: Case) -> CaseSummary:
+    """A case as a statement lists it."""
     return CaseSummary(
         case_id=case.case_id,
         subject=case.subject,

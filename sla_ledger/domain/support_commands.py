@@ -168,7 +168,7 @@ def _open_case(state: LedgerState, case_id: UUID) -> Case:
 def _check_severity(tier: SupportTier, severity: str) -> None:
     if severity not in tier.severities:
         raise InvalidEvidence(
-            f"severity {severity!r} is not one of support tier {tier.name!r}'s: "
+            f"severity {severity!r} is not one of the severities of support tier {tier.name!r}: "
             f"{', '.join(tier.severities)}"
         )
 
