@@ -4,7 +4,9 @@ round trip, a customer's share, and CSV."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import json
 from decimal import Decimal
 
 import pytest
@@ -95,3 +97,21 @@ def test_responses_csv_has_a_row_per_response_statement_version_and_line(two_cus
     with (tmp_path / "credits.csv").open(newline="", encoding="utf-8") as stream:
         kinds = [(r["kind"], Decimal(r["amount"])) for r in csv.DictReader(stream)]
     assert ("ResponseCreditIssued", Decimal("20.00")) in kinds
+
+
+def test_the_terms_hash_on_a_statement_is_recomputed_from_the_exported_contract_line(
+    two_customers,
+):
+    ledger, _ = two_customers
+    recomputed = {}
+    for text in exported(ledger).splitlines():  # as docs/rules.md, "Terms as data", does
+        line = json.loads(text)
+        if line["type"] in ("ContractSigned", "ContractAmended"):
+            terms = line["contract"]
+            canonical = json.dumps(terms, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+            digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+            recomputed[(terms["contract_id"], line["originator_version"])] = digest
+    for s in ledger.statements():
+        assert recomputed[(s.contract_id, s.terms.version)] == s.terms.sha256
+    for r in ledger.response_statements():
+        assert recomputed[(r.contract_id, r.terms.version)] == r.terms.sha256
