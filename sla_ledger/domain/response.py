@@ -104,7 +104,7 @@ def _updates(case: Case, tier: SupportTier, until: int) -> list[Target]:
         if t >= until:
             return out
         if kind == 0:  # a contact answers what is due, and the next update is due after it
-            if due is not None:
+            if due is not None and due[0] < until:
                 out.append(_update(case, due, t))
             if t == case.resolved:
                 return out
