@@ -20,7 +20,7 @@ Readings (docs/support.md):
 from __future__ import annotations
 
 from bisect import bisect_left
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from uuid import UUID
 
@@ -85,39 +85,59 @@ def _next(tier: SupportTier, severity: str, after: int) -> _Due | None:
 
 
 def _updates(case: Case, tier: SupportTier, until: int) -> list[Target]:
-    start = case.responded
-    if start is None:
+    if case.responded is None:
         return []
     contacts = sorted([*case.updates, *([] if case.resolved is None else [case.resolved])])
-    changes = [(at, 1, severity) for at, severity in case.severities[1:] if at > start]
-    timeline = sorted([(t, 0, "") for t in contacts] + changes)
-    severity = _severity_at(case, start)
-    due = _next(tier, severity, start)
-    out: list[Target] = []
-    for t, kind, changed_to in timeline:
-        while due is not None and due[0] < t:  # passed without a contact
-            if due[0] >= until:
-                return out
-            answer = contacts[i] if (i := bisect_left(contacts, due[0])) < len(contacts) else None
-            out.append(_update(case, due, answer))
-            due = _next(tier, severity, due[0])
+    changes = [(at, 1, severity) for at, severity in case.severities[1:] if at > case.responded]
+    severity = _severity_at(case, case.responded)
+    sweep = _Sweep(case, tier, until, contacts, severity, _next(tier, severity, case.responded))
+    for t, kind, changed_to in sorted([(t, 0, "") for t in contacts] + changes):
+        sweep.passed(t)
         if t >= until:
-            return out
-        if kind == 0:  # a contact answers what is due, and the next update is due after it
-            if due is not None and due[0] < until:
-                out.append(_update(case, due, t))
-            if t == case.resolved:
-                return out
-            due = _next(tier, severity, t)
-        else:
-            severity = changed_to
-            sooner = _next(tier, changed_to, t)
-            if sooner is not None and (due is None or sooner[0] < due[0]):
-                due = sooner
-    while due is not None and due[0] < until:  # unanswered so far
-        out.append(_update(case, due, None))
-        due = _next(tier, severity, due[0])
-    return out
+            return sweep.out
+        if kind == 1:
+            sweep.change(t, changed_to)
+            continue
+        sweep.contact(t)
+        if t == case.resolved:
+            return sweep.out
+    sweep.passed(until)  # unanswered so far
+    return sweep.out
+
+
+@dataclass
+class _Sweep:
+    """A case's contacts and severity changes, walked in time order (the module's rules)."""
+
+    case: Case
+    tier: SupportTier
+    until: int
+    contacts: list[int]
+    severity: str
+    due: _Due | None
+    out: list[Target] = field(default_factory=list)
+
+    def passed(self, before: int) -> None:
+        """Dues before ``before`` (and ``until``) went without a contact: each is a miss,
+        answered by the first contact after it, if any; the next is due an interval later."""
+        while self.due is not None and self.due[0] < min(before, self.until):
+            i = bisect_left(self.contacts, self.due[0])
+            answer = self.contacts[i] if i < len(self.contacts) else None
+            self.out.append(_update(self.case, self.due, answer))
+            self.due = _next(self.tier, self.severity, self.due[0])
+
+    def contact(self, at: int) -> None:
+        """A contact answers what is due, and the next update is due an interval after it."""
+        if self.due is not None and self.due[0] < self.until:
+            self.out.append(_update(self.case, self.due, at))
+        self.due = _next(self.tier, self.severity, at)
+
+    def change(self, at: int, severity: str) -> None:
+        """A new severity's interval brings the next update forward, never back."""
+        self.severity = severity
+        sooner = _next(self.tier, severity, at)
+        if sooner is not None and (self.due is None or sooner[0] < self.due[0]):
+            self.due = sooner
 
 
 def _severity_at(case: Case, instant: int) -> str:

@@ -24,6 +24,7 @@ from sla_ledger.domain.reckoning import Reckoner
 from sla_ledger.domain.response_reckoning import ResponseView, response_statement
 from sla_ledger.domain.response_statement import ResponseStatement
 from sla_ledger.domain.statement import EventRef, Statement
+from sla_ledger.domain.support_state import ResponseHistory
 from sla_ledger.domain.time import from_us, to_us
 
 Key = tuple[str, str]
@@ -100,24 +101,15 @@ def _decide(
     now: int,
     availability: Callable[[tuple[str, str, str]], _Line],
 ) -> Decision | None:
-    stream, key = ev.stream_id("response", contract_id, month), ("response", contract_id, month)
-    record = state.support.responses.get((contract_id, month))
-
     def line_statement(line_id: str) -> Statement:
         return availability((contract_id, line_id, month))[0]
 
+    record = state.support.responses.get((contract_id, month))
     if record is None or not record.versions:
-        view = ResponseView(now, FOREVER, line_statement)
-        s = response_statement(state, contract_id, month, view)
-        if s is None:
-            return None
-        events: list[ev.DomainEvent] = [_issued(ev.ResponseStatementIssued, stream, 1, now, s)]
-        for line in s.lines:
-            if line.response_credit > 0:
-                events.append(
-                    _credit(ev.ResponseCreditIssued, stream, len(events) + 1, now, s, line.line_id)
-                )
-        return Decision(key, events)
+        s = response_statement(
+            state, contract_id, month, ResponseView(now, FOREVER, line_statement)
+        )
+        return None if s is None else _issue(s, now)
     previous = record.versions[-1]
     lines = [availability((contract_id, x.line_id, month)) for x in previous.lines]
     moved = [
@@ -133,9 +125,29 @@ def _decide(
     s = response_statement(state, contract_id, month, view)
     if s is None or s.figures() == previous.figures():
         return None
+    return _restate(state, record, s, now)
+
+
+def _issue(s: ResponseStatement, now: int) -> Decision:
+    """The first version, and a credit for each line whose response credit is positive."""
+    stream = ev.stream_id("response", s.contract_id, s.month)
+    events: list[ev.DomainEvent] = [_issued(ev.ResponseStatementIssued, stream, 1, now, s)]
+    for line in s.lines:
+        if line.response_credit > 0:
+            version = len(events) + 1
+            events.append(_credit(ev.ResponseCreditIssued, stream, version, now, s, line.line_id))
+    return Decision(("response", s.contract_id, s.month), events)
+
+
+def _restate(
+    state: LedgerState, record: ResponseHistory, s: ResponseStatement, now: int
+) -> Decision:
+    """A new version, and an adjustment for each line whose response credit rose (or fell,
+    with clawback)."""
+    stream = ev.stream_id("response", s.contract_id, s.month)
     version = record.stream_version + 1
     events = [_issued(ev.ResponseStatementRestated, stream, version, now, s)]
-    clawback = state.contracts[contract_id].terms_for(month).clawback
+    clawback = state.contracts[s.contract_id].terms_for(s.month).clawback
     for line in s.lines:
         delta = line.response_credit - record.credited.get(line.line_id, Decimal(0))
         if delta > 0 or (delta < 0 and clawback):
@@ -143,7 +155,7 @@ def _decide(
             events.append(
                 _credit(ev.ResponseCreditAdjusted, stream, version, now, s, line.line_id, delta)
             )
-    return Decision(key, events)
+    return Decision(("response", s.contract_id, s.month), events)
 
 
 def _case_events(

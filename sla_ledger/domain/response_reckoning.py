@@ -54,18 +54,8 @@ def response_statement(
         raise UnknownReference(f"unknown contract {contract_id!r}")
     terms = history.terms_for(month, view.known_at)
     start, end = month_bounds(month, terms.time_zone)
-    until = min(end, history.ends_at(view.known_at))
     horizon = min(view.known_at, view.now)
-    cases, targets = [], []
-    for case in state.support.cases_of(contract_id):
-        known = case.known(view.known_at)
-        tier = None if known is None else case_tier(history, known, view.known_at)
-        if known is None or tier is None:
-            continue
-        due = [t for t in case_targets(known, tier, until) if start <= t.due < until]
-        if due or start <= known.opened_at < end:
-            cases.append(case_summary(known))
-            targets += due
+    cases, targets = _month_of_cases(state, history, contract_id, (start, end), view.known_at)
     if terms.support is None and not targets:
         return None
     targets.sort(key=lambda t: (t.due, str(t.case_id), t.kind))
@@ -95,6 +85,30 @@ def response_statement(
         known_at=from_us(horizon),
         log_digest=state.digest,
     )
+
+
+def _month_of_cases(
+    state: LedgerState,
+    history: ContractHistory,
+    contract_id: str,
+    month: tuple[int, int],
+    known_at: int,
+) -> tuple[list[CaseSummary], list[Target]]:
+    """The contract's cases with a target due in the month or opened in it, and those
+    targets (none due at or after the contract's end)."""
+    start, end = month
+    until = min(end, history.ends_at(known_at))
+    cases, targets = [], []
+    for case in state.support.cases_of(contract_id):
+        known = case.known(known_at)
+        tier = None if known is None else case_tier(history, known, known_at)
+        if known is None or tier is None:
+            continue
+        due = [t for t in case_targets(known, tier, until) if start <= t.due < until]
+        if due or start <= known.opened_at < end:
+            cases.append(case_summary(known))
+            targets += due
+    return cases, targets
 
 
 def case_tier(history: ContractHistory, case: Case, known_at: int) -> SupportTier | None:
