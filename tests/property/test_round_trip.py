@@ -8,11 +8,13 @@ then late evidence and another close, so that statements are restated and
 credits adjusted. Then:
 
 - the JSON Lines export imported into an empty SQLite file gives the same
-  statement versions and credits, and exports to the same bytes; once per run,
+  statement versions, response statements and credits, and exports to the same
+  bytes; once per run,
   a few examples go through PostgreSQL as well;
 - ACME's share (``export_jsonl(..., customer="ACME")``) imported into an empty
   store recomputes every version of every ACME statement, and names nothing of
-  the other customer.
+  the other customer (whose contract has a support tier and a case missed in
+  the month, so that response statements and credits are in the log).
 """
 
 from __future__ import annotations
@@ -21,12 +23,21 @@ import io
 import tempfile
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from hypothesis import event, given, note, settings
 from hypothesis import strategies as st
 
-from sla_ledger import Contract, ContractLine, ManualClock, Probe, open_ledger
+from sla_ledger import (
+    Contract,
+    ContractLine,
+    ManualClock,
+    Probe,
+    ResponseTarget,
+    SupportTier,
+    open_ledger,
+)
 from sla_ledger.adapters.jsonl import export_jsonl, import_jsonl
 from sla_ledger.testing import probe_batches
 from tests.property.brute_force import ServiceSpec, month_bounds
@@ -35,6 +46,14 @@ from tests.property.strategies import EPOCH, OTHER_SERVICE, Case, cases
 
 OTHER_CUSTOMER, OTHER_CONTRACT = "Globex", "globex-7"
 MINUTE = timedelta(minutes=1)
+TIER = SupportTier(
+    name="gold",
+    targets=(
+        ResponseTarget(
+            severity="sev1", first_response=timedelta(hours=1), first_response_credit=Decimal(5)
+        ),
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -91,8 +110,16 @@ def build(history: History):
             time_zone=contract.time_zone,
             starts_at=contract.starts_at,
             lines=tuple(lines),
+            support=TIER,
+            unknown_counts_as="available",  # so that the cap leaves room for response credits
         )
     )
+    m0, m1 = (
+        EPOCH + timedelta(microseconds=us) for us in month_bounds(contract.time_zone, case.month)
+    )
+    opened = max(m0, contract.starts_at) + timedelta(minutes=1)
+    if opened < min(m1, clock.now()):  # a case never answered: its first response missed
+        ledger.open_case(OTHER_CONTRACT, "sev1", opened_at=opened, subject="no answer")
     if history.web_probes:
         latest = max(p.at for p in history.web_probes)
         clock.set(max(clock.now(), latest + MINUTE))
@@ -137,6 +164,7 @@ def check_round_trip(a, text: str, url: str) -> None:
     try:
         import_jsonl(b, io.StringIO(text))
         assert statement_versions(b) == statement_versions(a)
+        assert b.response_statements() == a.response_statements()
         assert credits(b) == credits(a)
         assert exported(b) == text, "the re-export is byte for byte the export"
     finally:
@@ -180,6 +208,7 @@ def _classify(ledger) -> None:
     event(
         f"statements: {'none' if not versions else 'restated' if max(versions) > 1 else 'issued'}"
     )
+    event(f"response statements: {'some' if ledger.response_statements() else 'none'}")
     kinds = {c.kind for c in credits(ledger)}
     event(f"credits: {', '.join(sorted(kinds)) or 'none'}")
 
