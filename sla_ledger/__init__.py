@@ -6,7 +6,7 @@ Record services, contracts and evidence; close months; pay out credits::
     ledger = open_ledger("sqlite:///sla-ledger.db")
 """
 
-from sla_ledger.application import CreditEntry, SlaLedger, TransferAuthorisation
+from sla_ledger.application import ClosedMonths, CreditEntry, SlaLedger, TransferAuthorisation
 from sla_ledger.audit.proofs import ConsistencyProof, InclusionProof
 from sla_ledger.audit.verify import Finding, VerifyReport
 from sla_ledger.bootstrap import default_url, open_ledger
@@ -54,6 +54,7 @@ __all__ = [
     "CaseSummary",
     "CaseTarget",
     "Clock",
+    "ClosedMonths",
     "Component",
     "ConsistencyProof",
     "Contract",

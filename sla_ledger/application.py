@@ -43,6 +43,7 @@ from sla_ledger.domain.ingest import FUTURE_SKEW, group_probes
 from sla_ledger.domain.projection import LedgerState
 from sla_ledger.domain.reckoning import Reckoner
 from sla_ledger.domain.response_closing import close_due_responses
+from sla_ledger.domain.response_statement import ResponseStatement
 from sla_ledger.domain.statement import LogDigest, Statement
 from sla_ledger.domain.terms import Contract, Service
 from sla_ledger.domain.time import (
@@ -74,6 +75,14 @@ class CreditEntry:
     currency: str
     statement_version: int
     recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class ClosedMonths:
+    """What one close issued or restated, in the order recorded."""
+
+    statements: list[Statement]
+    response_statements: list[ResponseStatement]
 
 
 @dataclass(frozen=True)
@@ -352,11 +361,18 @@ class SlaLedger(SupportCommands, Application[UUID]):
         """Issue every statement and credit that is due, and restate what new evidence changed.
 
         Safe to call from a scheduler every minute and from several processes at once.
-        What is recorded is stamped with the ledger's clock (R14).
+        What is recorded is stamped with the ledger's clock (R14). Response statements
+        and their credits are issued and restated by the same close: :meth:`close_due`
+        returns them too.
 
         Args:
             now: decide what is due as of this instant; default and latest: the clock's time.
         """
+        return self.close_due(now).statements
+
+    def close_due(self, now: datetime | None = None) -> ClosedMonths:
+        """:meth:`close_due_months`, returning the response statements it issued or
+        restated as well as the availability statements."""
         state = self.catch_up()
         clock = to_us(self._now())
         due_at = None if now is None else to_us(commands.aware(now, "now"))
@@ -372,12 +388,19 @@ class SlaLedger(SupportCommands, Application[UUID]):
         except IntegrityError:  # another closer got some streams first: one by one
             self.catch_up()
             decisions = [d for d in decisions if self._saved_alone(d)]
-        return [
-            event.statement
-            for decision in decisions
-            for event in decision.events
-            if isinstance(event, ev.StatementIssued | ev.StatementRestated)
-        ]
+        events = [event for decision in decisions for event in decision.events]
+        return ClosedMonths(
+            [
+                e.statement
+                for e in events
+                if isinstance(e, ev.StatementIssued | ev.StatementRestated)
+            ],
+            [
+                e.statement
+                for e in events
+                if isinstance(e, ev.ResponseStatementIssued | ev.ResponseStatementRestated)
+            ],
+        )
 
     def _saved_alone(self, decision: Decision) -> bool:
         try:

@@ -291,11 +291,15 @@ def close(ctx: click.Context, now: datetime | None, as_json: bool) -> None:
       sla-ledger close
       sla-ledger close --now 2026-04-01T06:00:00Z
     """
-    statements = store(ctx, create=True).close_due_months(now)
-    if as_json:
-        print_json([s.model_dump(mode="json") for s in statements])
-    elif statements:
-        fmt.console().print(fmt.statements_table(statements, "Issued or restated"))
+    closed = store(ctx, create=True).close_due(now)
+    statements, responses = closed.statements, closed.response_statements
+    if as_json:  # response statements (they have no line_id) after the line statements
+        print_json([s.model_dump(mode="json") for s in (*statements, *responses)])
+    elif statements or responses:
+        if statements:
+            fmt.console().print(fmt.statements_table(statements, "Issued or restated"))
+        if responses:
+            fmt.console().print(support.responses_table(responses, "Response statements"))
     else:
         click.echo("nothing due: no statement to issue or restate")
 

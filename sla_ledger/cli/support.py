@@ -3,10 +3,12 @@ exclusions (docs/support.md, docs/rules.md)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
 import click
+from rich.table import Table
 
 from sla_ledger import ResponseStatement, SlaLedger
 from sla_ledger import formatting as fmt
@@ -180,6 +182,19 @@ def response_shown(
     known_at = as_known_at or ledger.clock.now()
     computed = ledger.compute_response_statement(contract_id, month, known_at, until=known_at)
     return None if computed is None else ("provisional", computed)
+
+
+def responses_table(responses: Sequence[ResponseStatement], title: str) -> Table:
+    """A line per response statement: targets met and missed, response credits."""
+    rows = [
+        (r.contract_id, r.month, f"v{r.version}" + (" (restated)" if r.version > 1 else ""),
+         str(r.met), str(r.missed),
+         ", ".join(fmt.money(x.response_credit, x.currency) for x in r.lines if x.response_credit)
+         or "none")
+        for r in responses
+    ]  # fmt: skip
+    columns = ("contract", "month", "version", "met", "missed", "response credit")
+    return table(title, columns, rows)
 
 
 def print_response(shown: tuple[str, ResponseStatement]) -> None:

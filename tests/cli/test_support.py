@@ -35,7 +35,9 @@ def test_statement_shows_the_response_figures_provisional_then_issued(support):
     before = support("statement", "--contract", "acme", "--month", "2026-04")
     assert before.exit_code == 0, before.output
     assert "responses · 2026-04" in before.stdout and "provisional" in before.stdout
-    assert support("close", "--now", "2026-05-01T02:00:00Z").exit_code == 0
+    closed = support("close", "--now", "2026-05-01T02:00:00Z")
+    assert closed.exit_code == 0, closed.output
+    assert "Response statements" in closed.stdout and "20.00 EUR" in closed.stdout
     after = support("statement", "--contract", "acme", "--month", "2026-04")
     assert after.exit_code == 0, after.output
     for text in (
@@ -124,3 +126,18 @@ def test_an_exclusion_is_recorded_listed_on_the_statement_and_withdrawn(support)
         2,
         "announce maintenance instead",
     )  # fmt: skip
+
+
+def test_close_says_what_a_late_case_restated(support):
+    assert support("close", "--now", "2026-05-01T02:00:00Z").exit_code == 0
+    opened = support(
+        "case", "open", "--contract", "acme", "--severity", "sev1",
+        "--opened-at", "2026-04-29T10:00:00Z",
+    )  # fmt: skip
+    assert opened.exit_code == 0, opened.output
+    closed = support("close", "--now", "2026-05-01T03:00:00Z", "--json")
+    assert closed.exit_code == 0, closed.output
+    [restated] = json.loads(closed.stdout)  # the availability statement did not change
+    assert (restated["contract_id"], restated["version"], restated["missed"]) == ("acme", 2, 2)
+    again = support("close", "--now", "2026-05-01T03:00:00Z")
+    assert again.stdout == "nothing due: no statement to issue or restate\n"
