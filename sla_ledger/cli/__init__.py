@@ -6,8 +6,9 @@ for anything else (the store could not be opened or written).
 """
 
 from sla_ledger.cli import commands as _commands  # registers the commands on ``main``
+from sla_ledger.cli import explain as _explain  # and ``explain``
 from sla_ledger.cli import residency as _residency  # and the data-residency ones
 from sla_ledger.cli.app import main
 
 __all__ = ["main"]
-del _commands, _residency
+del _commands, _explain, _residency

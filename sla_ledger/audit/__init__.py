@@ -1,0 +1,1 @@
+"""Auditing the ledger: figures explained and checked against the log."""
