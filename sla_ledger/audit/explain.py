@@ -55,7 +55,7 @@ def explain(
     _check(current, contract_id, line_id, month, FOREVER if asked is None else asked)
     history = current.statements.get((contract_id, line_id, month))
     issued = history.as_known_at(FOREVER if asked is None else asked) if history else None
-    read = _batch_reader(ledger)
+    read = batch_reader(ledger)
     if issued is not None:
         key = (contract_id, line_id, month, issued.version)
         state, catalogue = replay(ledger, issued.log_position, key)
@@ -110,7 +110,9 @@ def _is_statement(event: ev.DomainEvent, key: StatementKey) -> bool:
     return (s.contract_id, s.line_id, s.month, s.version) == key
 
 
-def _batch_reader(ledger: SlaLedger) -> ReadBatch:
+def batch_reader(ledger: SlaLedger) -> ReadBatch:
+    """Reads the probe batch at a log position (the last few read are kept)."""
+
     @lru_cache(maxsize=64)
     def read(position: int) -> ev.ProbesRecorded:
         page = ledger.recorder.select_notifications(start=position, limit=1, stop=position)
