@@ -61,7 +61,9 @@ def _header(x: Explanation) -> RenderableType:
     if x.issued:
         status = f"[green]issued[/], version {x.version}"
     else:
-        status = "[yellow]not issued[/]: the figures as computed now, measured up to now"
+        status = (
+            f"[yellow]not issued[/]: the figures as known at {utc(s.known_at)}, measured up to then"
+        )
     sv = x.service
     active = (
         f"{local(x.active_from, zone)} → {local(x.active_until, zone)}"

@@ -1,4 +1,4 @@
-"""What a derivation cites that the ledger's state does not keep (``explain``).
+"""The evidence an explanation cites, and the catalogue that finds it in the log.
 
 ``LedgerState`` keeps probes as columns and incidents, maintenance and
 corrections as what they do to the figures. A ``Catalogue``, folded from the
@@ -12,14 +12,116 @@ from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Annotated, Literal
 from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from sla_ledger.domain import events as ev
 from sla_ledger.domain.evidence import parse_probe_id, probe_id
-from sla_ledger.domain.explanation import MaintenanceStep, ProbeCitation
 from sla_ledger.domain.projection import ref
 from sla_ledger.domain.statement import EventRef
 from sla_ledger.domain.time import from_us, to_us
+from sla_ledger.domain.values import Duration, Instant
+
+StateName = Literal["up", "down", "unknown"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ProbeCitation(_Frozen):
+    """One probe, and where the log holds it.
+
+    ``series`` is the 0-based index into the batch's ``series`` array and
+    ``index`` the 0-based index into that series's ``at`` and ``ok`` arrays
+    (and ``latency_us``/``latency``, when present), as stored and as exported
+    to JSON Lines. A batch holds one series per (target, location), so
+    ``target``, ``location`` and ``index`` find the probe in a customer's share
+    too, where a batch keeps only some of its series.
+    """
+
+    probe_id: str
+    target: str
+    location: str
+    at: Instant
+    outcome: Literal["up", "down"]
+    batch: EventRef | None
+    """The ``ProbesRecorded`` event; None only if the log does not hold the probe."""
+    position: int | None
+    """That event's position in this store's log."""
+    series: int | None
+    index: int | None
+
+
+class ProbeEvidence(_Frozen):
+    """A location's view of a target became the probe's outcome at its instant (R3)."""
+
+    kind: Literal["probe"] = "probe"
+    target: str
+    location: str
+    view: StateName
+    probe: ProbeCitation
+
+
+class StalenessEvidence(_Frozen):
+    """A location's view went unknown: its latest probe grew older than ``staleness`` (R3)."""
+
+    kind: Literal["staleness"] = "staleness"
+    target: str
+    location: str
+    expired_at: Instant
+    staleness: Duration
+    last_probe: ProbeCitation
+
+
+class SilenceEvidence(_Frozen):
+    """A location had no valid probe of the target at or before the instant: unknown."""
+
+    kind: Literal["no probe"] = "no probe"
+    target: str
+    location: str
+
+
+class IncidentEvidence(_Frozen):
+    """A declared incident began or ended (R5)."""
+
+    kind: Literal["incident"] = "incident"
+    edge: Literal["start", "end", "in force"]
+    incident_id: UUID
+    reason: str
+    start: Instant
+    end: Instant | None
+    declared: EventRef
+    resolved: EventRef | None
+    """The resolution that set ``end`` (None: declared with its end, or still open)."""
+
+
+class InvalidationEvidence(_Frozen):
+    """A probe treated as never recorded, and the correction that removed it (R6)."""
+
+    kind: Literal["invalidation"] = "invalidation"
+    correction: EventRef
+    position: int
+    reason: str
+    probe: ProbeCitation
+
+
+Evidence = Annotated[
+    ProbeEvidence | StalenessEvidence | SilenceEvidence | IncidentEvidence | InvalidationEvidence,
+    Field(discriminator="kind"),
+]
+
+
+class MaintenanceStep(_Frozen):
+    """One event of an announcement's history."""
+
+    event: EventRef
+    start: Instant
+    end: Instant
+    reason: str
+
 
 ReadBatch = Callable[[int], ev.ProbesRecorded]
 """The ``ProbesRecorded`` event at a log position."""
