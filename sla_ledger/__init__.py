@@ -7,12 +7,16 @@ Record services, contracts and evidence; close months; pay out credits::
 """
 
 from sla_ledger.application import CreditEntry, SlaLedger, TransferAuthorisation
+from sla_ledger.audit.proofs import ConsistencyProof, InclusionProof
+from sla_ledger.audit.verify import Finding, VerifyReport
 from sla_ledger.bootstrap import default_url, open_ledger
 from sla_ledger.clock import Clock, ManualClock, SystemClock
+from sla_ledger.domain.comparison import StatementDiff
 from sla_ledger.domain.evidence import Probe
 from sla_ledger.domain.statement import (
     AbsorbedFailure,
     EventRef,
+    LogDigest,
     MaintenanceWindow,
     Outage,
     Statement,
@@ -21,6 +25,7 @@ from sla_ledger.domain.terms import Component, Contract, ContractLine, CreditTie
 from sla_ledger.exceptions import (
     ImportFailed,
     InvalidEvidence,
+    InvalidProof,
     InvalidTerms,
     ProbeConflict,
     ResidencyViolation,
@@ -36,15 +41,20 @@ __all__ = [
     "AbsorbedFailure",
     "Clock",
     "Component",
+    "ConsistencyProof",
     "Contract",
     "ContractLine",
     "CreditEntry",
     "CreditTier",
     "EventRef",
+    "Finding",
     "ImportFailed",
+    "InclusionProof",
     "Instance",
     "InvalidEvidence",
+    "InvalidProof",
     "InvalidTerms",
+    "LogDigest",
     "MaintenanceWindow",
     "ManualClock",
     "Outage",
@@ -56,10 +66,12 @@ __all__ = [
     "SlaLedger",
     "SlaLedgerError",
     "Statement",
+    "StatementDiff",
     "StoreError",
     "SystemClock",
     "TransferAuthorisation",
     "UnknownReference",
+    "VerifyReport",
     "default_url",
     "open_ledger",
 ]

@@ -10,6 +10,7 @@ exception a caller would expect, so ``except ValueError`` keeps working::
     ├── ProbeConflict (ValueError)         same probe id, different content
     ├── ImportFailed (ValueError)          a malformed interchange line
     ├── ResidencyViolation (ValueError)    a record or a store of another region
+    ├── InvalidProof (ValueError)          a log digest or proof is malformed or fails
     └── StoreError (RuntimeError)          the store could not be opened or written
 """
 
@@ -42,6 +43,10 @@ class ImportFailed(SlaLedgerError, ValueError):
 
 class ResidencyViolation(SlaLedgerError, ValueError):
     """A record is for another region than the ledger's, or the ledger is bound elsewhere."""
+
+
+class InvalidProof(SlaLedgerError, ValueError):
+    """A log digest or a Merkle proof is malformed, or does not verify."""
 
 
 class StoreError(SlaLedgerError, RuntimeError):

@@ -1,1 +1,1 @@
-"""Auditing the ledger: figures explained and checked against the log."""
+"""Audit and recovery: explain, verify by replay, Merkle proofs, history, backups."""

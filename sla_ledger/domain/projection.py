@@ -10,7 +10,7 @@ from uuid import UUID
 from sla_ledger.domain import events as ev
 from sla_ledger.domain.evidence import FOREVER, EvidenceIndex, parse_probe_id
 from sla_ledger.domain.measure import Announcement
-from sla_ledger.domain.statement import EventRef, Statement
+from sla_ledger.domain.statement import EventRef, LogDigest, Statement
 from sla_ledger.domain.terms import Contract, Service
 from sla_ledger.domain.time import duration_us, to_us
 
@@ -114,6 +114,8 @@ class LedgerState:
     def __init__(self) -> None:
         self.position = 0
         self.last_recorded = 0
+        self.digest: LogDigest | None = None
+        """The digest of the log folded so far, kept by whoever folds it."""
         self.region: str | None = None
         self.bound_at = 0  # the position of the binding (0: unbound)
         self.transfers: list[ev.RegionTransferAuthorised] = []
