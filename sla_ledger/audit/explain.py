@@ -1,10 +1,12 @@
 """``explain``: the derivation of one statement, replayed from the log.
 
 An issued statement is explained from exactly the events it was computed
-from: the log is replayed into a fresh state up to the statement's
-``log_position`` (and never past the statement's own event), the statement is
+from: the log is replayed into a fresh state, with its Merkle digest, up to
+the events the statement's ``log_digest`` covers (its ``log_position`` when it
+records no digest; never past the statement's own event), the statement is
 computed again from that state, and the derivation is checked against the
-issued figures. A month not issued yet is explained as computed now.
+issued statement, digest included. A month not issued yet is explained as
+computed now.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, cast
 
+from sla_ledger.adapters.jsonl import leaf_of
+from sla_ledger.adapters.log_leaves import LeafStore
 from sla_ledger.domain import events as ev
 from sla_ledger.domain.citations import Catalogue, ReadBatch
 from sla_ledger.domain.commands import aware
@@ -23,8 +27,10 @@ from sla_ledger.domain.derivation import Request, explain_statement
 from sla_ledger.domain.evidence import FOREVER
 from sla_ledger.domain.explanation import Explanation
 from sla_ledger.domain.projection import LedgerState
+from sla_ledger.domain.statement import LogDigest
 from sla_ledger.domain.time import format_instant, month_bounds, parse_month, to_us
 from sla_ledger.exceptions import StoreError, UnknownReference
+from sla_ledger.merkle import Frontier
 
 if TYPE_CHECKING:
     from sla_ledger.application import SlaLedger
@@ -58,7 +64,13 @@ def explain(
     read = batch_reader(ledger)
     if issued is not None:
         key = (contract_id, line_id, month, issued.version)
-        state, catalogue = replay(ledger, issued.log_position, key)
+        # A digest counts the events the statement was computed from, in any store's
+        # numbering; a statement without one gives its position in the store that issued it.
+        digest = issued.log_digest
+        if digest is None:
+            state, catalogue = replay(ledger, issued.log_position, None, key)
+        else:
+            state, catalogue = replay(ledger, current.position, digest.size, key)
         request = Request(
             contract_id, line_id, month, issued, to_us(issued.known_at), as_known_at=asked
         )
@@ -80,26 +92,32 @@ def explain(
 
 
 def replay(
-    ledger: SlaLedger, stop: int, statement: StatementKey | None = None
+    ledger: SlaLedger, stop: int, count: int | None = None, statement: StatementKey | None = None
 ) -> tuple[LedgerState, Catalogue]:
-    """A fresh state and catalogue of the events at positions 1 to ``stop``, ending
-    before ``statement``'s own event if it comes first (an imported, renumbered log)."""
-    state, catalogue = LedgerState(), Catalogue()
+    """A fresh state, with its log digest, and a catalogue of the events at positions 1
+    to ``stop``: only the first ``count`` of them if given (a statement's digest says
+    how many it was computed from), and none from ``statement``'s own event on (an
+    imported log is renumbered, so its ``log_position`` may lie beyond it)."""
+    state, catalogue, tree = LedgerState(), Catalogue(), Frontier()
+    leaves = cast(LeafStore, ledger.recorder)
     position = 0
     with _no_gc():
-        while position < stop:
+        while position < stop and tree.size != count:
             page = ledger.recorder.select_notifications(start=position + 1, limit=PAGE, stop=stop)
             if not page:
                 break
+            recorded = leaves.select_leaves(page[0].id, page[-1].id)
             for notification in page:
                 event = cast(ev.DomainEvent, ledger.mapper.to_domain_event(notification))
-                if statement is not None and _is_statement(event, statement):
+                if tree.size == count or (statement and _is_statement(event, statement)):
                     stop = 0
                     break
                 state.apply(event, notification.id)
                 catalogue.note(event, notification.id)
+                tree.append(recorded.get(notification.id) or leaf_of(event))
             position = page[-1].id
     state.evidence.settle()
+    state.digest = LogDigest(size=tree.size, root=tree.root().hex())
     return state, catalogue
 
 

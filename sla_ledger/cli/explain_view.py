@@ -73,7 +73,7 @@ def _header(x: Explanation) -> RenderableType:
     rows = [
         ("statement", status),
         ("computed", f"as known at {utc(s.known_at)}, at log position {x.log_position}"),
-        ("log digest", x.log_digest or "- (not recorded on this statement)"),
+        ("log digest", str(x.log_digest or "- (not recorded on this statement)")),
         ("replayed", f"log positions 1 to {x.replayed_to} of this store"),
         ("month", f"{local(x.period_start, zone)} → {local(x.period_end, zone)} ({zone})"),
         ("active", active),

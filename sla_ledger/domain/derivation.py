@@ -88,8 +88,7 @@ def explain_statement(
         version=r.issued.version if r.issued else None,
         as_known_at=None if r.as_known_at is None else from_us(r.as_known_at),
         log_position=r.issued.log_position if r.issued else state.position,
-        # The lead adds ``log_digest`` to Statement; older statements have none.
-        log_digest=getattr(r.issued, "log_digest", None),
+        log_digest=statement.log_digest,
         replayed_to=state.position,
         statement=statement,
         service=_facts(service),
@@ -275,8 +274,8 @@ _ARITHMETIC_FIELDS = (
     "credit",
 )
 # The position a statement was computed at is in the numbering of the store that
-# issued it; an imported log may be renumbered. The digest is not recomputed here.
-_NOT_COMPARED = frozenset({"log_position", "log_digest"})
+# issued it, and an imported log may be renumbered; its digest says the same portably.
+_NOT_COMPARED = frozenset({"log_position"})
 
 
 def _differ(name: str, issued: object, derived: object) -> Discrepancy:

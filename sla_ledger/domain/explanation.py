@@ -23,7 +23,7 @@ from sla_ledger.domain.citations import (
     StateName,
     _Frozen,
 )
-from sla_ledger.domain.statement import EventRef, MaintenanceStatus, Statement
+from sla_ledger.domain.statement import EventRef, LogDigest, MaintenanceStatus, Statement
 from sla_ledger.domain.values import Duration, Exact, ExactFraction, Instant
 
 __all__ = [
@@ -258,8 +258,8 @@ class Explanation(_Frozen):
     as_known_at: Instant | None
     log_position: int
     """The log position the statement was computed at (for figures not issued: now)."""
-    log_digest: str | None = None
-    """The digest of the log the statement was computed from, when it records one."""
+    log_digest: LogDigest | None = None
+    """The digest of the log the statement was computed from (None: it records none)."""
     replayed_to: int
     """The derivation replayed this store's events at positions 1 to this one: the
     statement's ``log_position``, or less in a log imported with gaps closed up."""

@@ -37,6 +37,8 @@ def test_an_issued_statement_is_explained_as_json_with_its_version_and_position(
     x = json.loads(result.stdout)
     assert (x["issued"], x["version"], x["consistent"], x["discrepancies"]) == (True, 1, True, [])
     assert x["log_position"] == x["statement"]["log_position"] == x["replayed_to"] == 33
+    assert x["log_digest"] == x["statement"]["log_digest"]
+    assert x["log_digest"]["size"] == 33
     (period,) = x["periods"]
     assert (period["state"], period["counted"]) == ("down", "2700")
     (opened,) = period["opened_by"]["evidence"]

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from sla_ledger import ManualClock, SlaLedger, open_ledger
+from sla_ledger.adapters.jsonl import export_jsonl, import_jsonl
 from sla_ledger.audit.explain import explain
 from sla_ledger.demo import MONTH, SIGNED_AT, build_demo
 from tests.integration.explained import (
@@ -55,6 +56,7 @@ def test_every_demo_statement_is_reproduced_from_the_probes_its_explanation_cite
     assert x.issued and x.consistent, x.discrepancies
     assert x.statement == demo.statement_for(contract_id, line_id, MONTH)
     assert x.replayed_to == x.log_position == x.statement.log_position
+    assert x.log_digest == x.statement.log_digest and x.log_digest.size == x.log_position
     assert_arithmetic_reproduces(x)
     assert assert_cited_probes_are_in_the_log(demo, x) > 0
 
@@ -76,6 +78,26 @@ def test_the_demo_explanations_tell_its_story(demo: SlaLedger) -> None:
     assert kinds == [("down", "incident"), ("down", "probe"), ("unknown", "staleness")]
     (late,) = auth.maintenance.windows
     assert (late.status, late.lead, late.excluded) == ("late", timedelta(days=1), timedelta(0))
+
+
+def test_an_imported_ledger_explains_its_statements_as_the_original_does(tmp_path: Path) -> None:
+    original, clock = new_ledger(f"sqlite:///{tmp_path / 'original.db'}")
+    original.register_service(api_service())
+    original.sign_contract(contract())
+    record_month(original, at(1), MAY + timedelta(hours=1), down=[(at(10, 12), at(10, 12, 45))])
+    clock.set(MAY + timedelta(hours=2))
+    original.close_due_months()
+    export_jsonl(original, tmp_path / "ledger.jsonl")
+    copy = open_ledger(f"sqlite:///{tmp_path / 'copy.db'}")
+    import_jsonl(copy, tmp_path / "ledger.jsonl")
+
+    there, here = (
+        explain(original, "acme", "core", "2026-04"),
+        explain(copy, "acme", "core", "2026-04"),
+    )
+
+    assert here.consistent and here == there
+    assert_cited_probes_are_in_the_log(copy, here)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
