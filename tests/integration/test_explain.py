@@ -3,6 +3,9 @@ whose stored figures were edited behind the ledger's back."""
 
 from __future__ import annotations
 
+import io
+import json
+import re
 import sqlite3
 from collections.abc import Iterator
 from datetime import timedelta
@@ -10,11 +13,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
 from sla_ledger import ManualClock, SlaLedger, open_ledger
 from sla_ledger.adapters.jsonl import export_jsonl, import_jsonl
 from sla_ledger.audit.explain import explain
+from sla_ledger.cli.explain_view import explanation_view
 from sla_ledger.demo import MONTH, SIGNED_AT, build_demo
+from sla_ledger.domain.explanation import Explanation
 from tests.integration.explained import (
     assert_arithmetic_reproduces,
     assert_cited_probes_are_in_the_log,
@@ -151,3 +157,36 @@ def _edit_statement(url: str, old: bytes, new: bytes) -> None:
             "UPDATE slaledger_events SET state = %s WHERE topic = 'StatementIssued'",
             (bytes(state).replace(old, new),),
         )
+
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "explain.md"
+IDS = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{64}")
+
+
+def test_docs_explain_md_shows_what_explain_prints_for_the_demo(demo: SlaLedger) -> None:
+    """Event ids and digest roots are random in each demo; the rest is as documented."""
+    text_blocks = re.findall(r"```text\n(.*?)```", DOC.read_text(), flags=re.DOTALL)
+    json_blocks = re.findall(r"```json\n(.*?)```", DOC.read_text(), flags=re.DOTALL)
+    auth, platform, api = (
+        explain(demo, *line, MONTH)
+        for line in (("globex-us", "auth"), ("acme-eu", "platform"), ("acme-eu", "api"))
+    )
+
+    assert _normal(text_blocks[0]) == _normal(_rendered(auth))
+    assert _normal(text_blocks[1]) in _normal(_rendered(platform))
+    assert _normal(text_blocks[2]) in _normal(_rendered(api))
+    shown = [auth.periods[1].opened_by.evidence[0], auth.periods[2].opened_by.evidence[0]]
+    for block, evidence in zip(json_blocks, shown, strict=True):
+        assert _normal(block) == _normal(json.dumps(evidence.model_dump(mode="json"), indent=2))
+
+
+def _rendered(explanation: Explanation) -> str:
+    out = Console(file=io.StringIO(), width=100, highlight=False, color_system=None)
+    out.print(explanation_view(explanation))
+    return out.file.getvalue()  # type: ignore[attr-defined]
+
+
+def _normal(text: str) -> str:
+    lines = [line.rstrip() for line in IDS.sub("<id>", text).splitlines()]
+    squeezed = [x for i, x in enumerate(lines) if x or (i and lines[i - 1])]
+    return "\n".join(squeezed).strip("\n")
