@@ -116,12 +116,12 @@ def _periods(x: Explanation) -> list[RenderableType]:
             counted += f", {duration(p.excluded)} under excluded maintenance"
         if p.active != p.duration:
             counted += f", {duration(p.active)} inside the active period"
-        tree = Tree(
+        tree = _span(
             f"{number}. [bold]{p.state}[/] {utc(p.start)} → {utc(p.end)} "
-            f"({duration(p.duration)}; {counted})"
+            f"({duration(p.duration)}; {counted})",
+            ("opened by", p.opened_by),
+            ("closed by", p.closed_by),
         )
-        _edge(tree.add("[bold]opened by[/]"), p.opened_by)
-        _edge(tree.add("[bold]closed by[/]"), p.closed_by)
         if p.corrections:
             removed = tree.add("[bold]probes removed by corrections[/]")
             for c in p.corrections:
@@ -135,6 +135,8 @@ def _edge(tree: Tree, edge: Edge) -> None:
         tree.label = f"{tree.label}: already {edge.after} when the computed window began"
     elif edge.after is None:
         tree.label = f"{tree.label}: still {edge.before} when the computed window ended"
+    elif edge.before == edge.after:  # an instance whose component changed around it (R4)
+        tree.label = f"{tree.label}: still {edge.after} at {utc(edge.at)}, its component changed"
     else:
         tree.label = f"{tree.label}: {edge.before} → {edge.after} at {utc(edge.at)}"
     for t in edge.targets:
@@ -188,26 +190,33 @@ def _ref(ref: EventRef) -> str:
 
 
 def _absorbed(x: Explanation) -> list[RenderableType]:
-    trees: list[RenderableType] = []
-    for a in x.absorbed:
-        tree = Tree(
+    return [
+        _span(
             f"[bold]{a.target}[/] (zone {a.zone}) down {utc(a.start)} → {utc(a.end)} "
-            f"({duration(a.duration)}); component {a.component} stayed up"
+            f"({duration(a.duration)}); component {a.component} stayed up",
+            ("went down", a.opened_by),
+            ("came back", a.closed_by),
         )
-        _edge(tree.add("[bold]went down[/]"), a.opened_by)
-        _edge(tree.add("[bold]came back[/]"), a.closed_by)
-        trees.append(tree)
-    return trees
+        for a in x.absorbed
+    ]
 
 
 def _blips(x: Explanation) -> list[RenderableType]:
-    trees: list[RenderableType] = []
-    for b in x.blips:
-        tree = Tree(f"down {utc(b.start)} → {utc(b.end)} ({duration(b.duration)}): counted as up")
-        _edge(tree.add("[bold]opened by[/]"), b.opened_by)
-        _edge(tree.add("[bold]closed by[/]"), b.closed_by)
-        trees.append(tree)
-    return trees
+    return [
+        _span(
+            f"down {utc(b.start)} → {utc(b.end)} ({duration(b.duration)}): counted as up",
+            ("opened by", b.opened_by),
+            ("closed by", b.closed_by),
+        )
+        for b in x.blips
+    ]
+
+
+def _span(label: str, *edges: tuple[str, Edge]) -> Tree:
+    tree = Tree(label)
+    for name, edge in edges:
+        _edge(tree.add(f"[bold]{name}[/]"), edge)
+    return tree
 
 
 def _incidents(x: Explanation) -> RenderableType:

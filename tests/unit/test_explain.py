@@ -205,6 +205,36 @@ def test_a_failure_redundancy_absorbed_is_shown_with_the_instance_probes():
     assert {e.probe.target for e in absorbed.opened_by.evidence} == {"api/db/db2"}
 
 
+def test_a_failure_stops_being_absorbed_where_its_component_goes_down():
+    db = Component(
+        name="db", instances=(Instance(name="db1", zone="a"), Instance(name="db2", zone="b"))
+    )
+    ledger, clock = ledger_with(service=api_service(endpoint=False, components=(db,)))
+    outages = {"api/db/db1": [(at(8, 10), at(8, 12))], "api/db/db2": [(at(8, 11), at(8, 11, 30))]}
+    for target, down in outages.items():
+        record(ledger, probes(START, END, down, target=target))
+    close(ledger, clock)
+
+    x = explain(ledger, "acme", "core", "2026-04")
+
+    check(ledger, x)
+    (period,) = x.periods  # both instances down: the component, and so the service
+    assert (period.state, period.start, period.end) == ("down", at(8, 11), at(8, 11, 30))
+    assert [(t.target, t.after) for t in period.opened_by.targets] == [("api/db/db2", "down")]
+    (component,) = period.opened_by.components
+    assert (component.before, component.after, component.instances_down) == ("up", "down", 2)
+    first, second = x.absorbed
+    assert [(a.target, a.start, a.end) for a in x.absorbed] == [
+        ("api/db/db1", at(8, 10), at(8, 11)),
+        ("api/db/db1", at(8, 11, 30), at(8, 12)),
+    ]
+    # db1 stayed down; its failure stopped being absorbed when db went down, and resumed.
+    assert (first.closed_by.before, first.closed_by.after) == ("down", "down")
+    assert [(c.before, c.after) for c in first.closed_by.components] == [("up", "down")]
+    assert [(c.before, c.after) for c in second.opened_by.components] == [("down", "up")]
+    assert not first.closed_by.evidence
+
+
 def test_each_maintenance_window_says_why_it_did_or_did_not_qualify_and_what_the_cap_left():
     ledger, clock = ledger_with(maintenance_cap=timedelta(minutes=90))
     announce = {}
