@@ -53,6 +53,7 @@ def _built(url: str) -> SlaLedger:
     return ledger
 
 
+@pytest.mark.slow  # builds the demo: 2.2 million probes
 @pytest.mark.parametrize(("contract_id", "line_id"), LINES)
 def test_every_demo_statement_is_reproduced_from_the_probes_its_explanation_cites(
     demo: SlaLedger, contract_id: str, line_id: str
@@ -67,6 +68,7 @@ def test_every_demo_statement_is_reproduced_from_the_probes_its_explanation_cite
     assert assert_cited_probes_are_in_the_log(demo, x) > 0
 
 
+@pytest.mark.slow  # builds the demo: 2.2 million probes
 def test_the_demo_explanations_tell_its_story(demo: SlaLedger) -> None:
     api = explain(demo, "acme-eu", "api", MONTH)
     assert [(p.state, p.duration) for p in api.periods] == [("down", timedelta(minutes=47))]
@@ -163,6 +165,7 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "explain.md"
 IDS = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{64}")
 
 
+@pytest.mark.slow  # builds the demo: 2.2 million probes
 def test_docs_explain_md_shows_what_explain_prints_for_the_demo(demo: SlaLedger) -> None:
     """Event ids and digest roots are random in each demo; the rest is as documented."""
     text_blocks = re.findall(r"```text\n(.*?)```", DOC.read_text(), flags=re.DOTALL)
