@@ -3,7 +3,7 @@
 Human-readable output by default, ``--json`` for machines. Every error is one
 line on stderr, ``error: ...``, with exit code 2 for bad input or usage, 1
 for anything else (the store could not be opened or written), and 3 when
-``verify`` or ``check-proof`` finds that what they check does not hold.
+``verify``, ``check-proof`` or ``explain`` finds that what they check does not hold.
 """
 
 from sla_ledger.cli import audit as _audit  # digest, verify, prove, check-proof

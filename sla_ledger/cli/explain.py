@@ -8,7 +8,8 @@ import click
 
 from sla_ledger import formatting as fmt
 from sla_ledger.audit.explain import explain as explain_statement
-from sla_ledger.cli.app import INSTANT, common_options, fail, main, print_json, store
+from sla_ledger.cli.app import INSTANT, common_options, main, print_json, store
+from sla_ledger.cli.audit import CheckFailed
 from sla_ledger.cli.explain_view import explanation_view
 
 
@@ -34,8 +35,8 @@ def explain(
     period with the probes, staleness, incidents and corrections that opened
     and closed it, failures redundancy absorbed, blips, each maintenance
     window's fate, and the arithmetic. A month not issued yet is explained as
-    computed now. Exits 1 when the derivation does not reproduce the issued
-    statement.
+    computed now. Exits with code 3 when the derivation does not reproduce the
+    issued statement.
 
     \b
     Example:
@@ -49,4 +50,4 @@ def explain(
         fmt.console().print(explanation_view(explanation))
     if explanation.discrepancies:
         fields = ", ".join(d.field for d in explanation.discrepancies)
-        ctx.exit(fail(f"the derivation does not reproduce the issued statement: {fields}", 1))
+        raise CheckFailed(f"the derivation does not reproduce the issued statement: {fields}")

@@ -72,7 +72,7 @@ def test_as_known_at_before_the_close_explains_what_was_known_then(april):
     assert [p["state"] for p in x["periods"]] == ["down"]
 
 
-def test_a_statement_edited_in_the_file_is_shown_as_a_discrepancy_and_exits_1(april):
+def test_a_statement_edited_in_the_file_is_shown_as_a_discrepancy_and_exits_3(april):
     assert april("close", "--now", "2026-05-02T01:00:00Z").exit_code == 0
     path = april.url.removeprefix("sqlite:///")
     with sqlite3.connect(path) as db:
@@ -84,7 +84,7 @@ def test_a_statement_edited_in_the_file_is_shown_as_a_discrepancy_and_exits_1(ap
 
     result = april(*EXPLAIN)
 
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     assert "DISCREPANCY: the derivation does not reproduce the statement" in result.stdout
     assert result.stderr == (
         "error: the derivation does not reproduce the issued statement: "
