@@ -11,7 +11,7 @@ from sla_ledger.domain import events as ev
 from sla_ledger.domain import intervals as iv
 from sla_ledger.domain.comparison import compare
 from sla_ledger.domain.credit_steps import credit_steps
-from sla_ledger.domain.daily import MonthStates, daily, month_states, spans, window_parts
+from sla_ledger.domain.daily import Day, MonthStates, daily, month_states, spans, window_parts
 from sla_ledger.domain.evidence import FOREVER
 from sla_ledger.domain.measure import Figures, truncated_percent
 from sla_ledger.domain.money import round_half_up
@@ -100,7 +100,6 @@ def line_report(
         statement = ledger.compute_statement(contract_id, line_id, month, at, until=at)
         known = until = to_us(at)
     states = reproduce(ledger, statement, known, until)
-    feed = _credits(ledger) if credits is None else credits
     return LineReport(
         status="provisional" if issued is None else "issued",
         statement=statement,
@@ -119,20 +118,10 @@ def line_report(
             )
             for a, b, part, d in window_parts(states)
         ),
-        days=tuple(_day(d.date, d.start, d.end, d.figures) for d in daily(states)),
-        history=_history(ledger, statement, as_known_at) if issued else (),
-        credits=tuple(
-            CreditRecord(
-                kind="CreditIssued" if c.kind == "CreditIssued" else "CreditAdjusted",
-                position=c.position,
-                amount=c.amount,
-                currency=c.currency,
-                statement_version=c.statement_version,
-                recorded_at=c.recorded_at,
-            )
-            for c in feed
-            if (c.contract_id, c.line_id, c.month) == (contract_id, line_id, month)
-            and (as_known_at is None or c.recorded_at <= as_known_at)
+        days=tuple(_day(d) for d in daily(states)),
+        history=_history(ledger, statement) if issued else (),
+        credits=_credit_records(
+            _credits(ledger) if credits is None else credits, statement, as_known_at
         ),
     )
 
@@ -210,11 +199,12 @@ def working(states: MonthStates, s: Statement) -> CreditWorking:
     )
 
 
-def _day(date: str, start: int, end: int, f: Figures) -> DayFigures:
+def _day(day: Day) -> DayFigures:
+    f = day.figures
     return DayFigures(
-        date=date,
-        start=from_us(start),
-        end=from_us(end),
+        date=day.date,
+        start=from_us(day.start),
+        end=from_us(day.end),
         active=_td(f.active_us),
         excluded=_td(f.excluded_us),
         eligible=_td(f.eligible_us),
@@ -239,9 +229,8 @@ def _level(f: Figures) -> DayLevel:
     return "poor" if f.availability * 100 < 99 else "missed"
 
 
-def _history(
-    ledger: SlaLedger, shown: Statement, as_known_at: datetime | None
-) -> tuple[Version, ...]:
+def _history(ledger: SlaLedger, shown: Statement) -> tuple[Version, ...]:
+    """The versions issued up to the one shown (later ones were not known then)."""
     key = (shown.contract_id, shown.line_id, shown.month)
     history = ledger.catch_up().statements.get(key)
     versions = [v for v in history.versions if v.version <= shown.version] if history else []
@@ -258,6 +247,24 @@ def _history(
             log_digest=v.log_digest,
         )
         for previous, v in zip([None, *versions], versions, strict=False)
+    )
+
+
+def _credit_records(
+    feed: list[CreditEntry], s: Statement, as_known_at: datetime | None
+) -> tuple[CreditRecord, ...]:
+    return tuple(
+        CreditRecord(
+            kind="CreditIssued" if c.kind == "CreditIssued" else "CreditAdjusted",
+            position=c.position,
+            amount=c.amount,
+            currency=c.currency,
+            statement_version=c.statement_version,
+            recorded_at=c.recorded_at,
+        )
+        for c in feed
+        if (c.contract_id, c.line_id, c.month) == (s.contract_id, s.line_id, s.month)
+        and (as_known_at is None or c.recorded_at <= as_known_at)
     )
 
 
