@@ -3,8 +3,11 @@ or computed and marked provisional), and what the domain says about its month.""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, cast
+
+from eventsourcing.persistence import Notification
 
 from sla_ledger.audit.history import contract_lines
 from sla_ledger.domain import events as ev
@@ -36,6 +39,7 @@ if TYPE_CHECKING:
     from sla_ledger.application import CreditEntry, SlaLedger
 
 PAGE = 1000
+_REPLAY_PAGE = 500
 
 
 def contract_report(
@@ -134,13 +138,17 @@ def reproduce(ledger: SlaLedger, statement: Statement, known: int, until: int) -
     replayed up to the position it was computed at.
     """
     now = to_us(ledger.clock.now())
-    for state in (ledger.catch_up(), None):
-        if state is None:
-            state = _replayed(ledger, statement.log_position)
+
+    def states_from(state: LedgerState) -> MonthStates:
         reckoner = Reckoner(state, now, known, until)
-        states = month_states(reckoner, statement.contract_id, statement.line_id, statement.month)
-        if _matches(states, statement):
-            return states
+        return month_states(reckoner, statement.contract_id, statement.line_id, statement.month)
+
+    states = states_from(ledger.catch_up())
+    if _matches(states, statement):
+        return states
+    states = states_from(_replayed(ledger, statement))
+    if _matches(states, statement):
+        return states
     raise StoreError(
         f"the statement of {statement.contract_id!r} line {statement.line_id!r} for "
         f"{statement.month} (v{statement.version}) does not follow from the log it names; "
@@ -148,18 +156,36 @@ def reproduce(ledger: SlaLedger, statement: Statement, known: int, until: int) -
     )
 
 
-def _replayed(ledger: SlaLedger, position: int) -> LedgerState:
-    state, start = LedgerState(), 1
-    while start <= position:
-        page = ledger.recorder.select_notifications(start=start, limit=500, stop=position)
-        for notification in page:
-            event = cast(ev.DomainEvent, ledger.mapper.to_domain_event(notification))
-            state.apply(event, notification.id)
-        if len(page) < 500:
+def _replayed(ledger: SlaLedger, statement: Statement) -> LedgerState:
+    """A fresh fold of the events the statement was computed from: the first
+    ``log_digest.size`` events (portable across imports), else up to its log position."""
+    digest, state = statement.log_digest, LedgerState()
+    for count, notification in enumerate(_notifications(ledger), start=1):
+        if (count > digest.size) if digest else (notification.id > statement.log_position):
             break
-        start = page[-1].id + 1
+        state.apply(_event(ledger, notification), notification.id)
     state.evidence.settle()
     return state
+
+
+def _notifications(ledger: SlaLedger) -> Iterator[Notification]:
+    start = 1
+    while True:
+        page = ledger.recorder.select_notifications(start=start, limit=_REPLAY_PAGE)
+        yield from page
+        if len(page) < _REPLAY_PAGE:
+            return
+        start = page[-1].id + 1
+
+
+def _event(ledger: SlaLedger, notification: Notification) -> ev.DomainEvent:
+    try:
+        return cast(ev.DomainEvent, ledger.mapper.to_domain_event(notification))
+    except Exception as error:
+        raise StoreError(
+            f"cannot read the event at log position {notification.id}: {error}; "
+            "'sla-ledger verify' lists every event that cannot be read"
+        ) from None
 
 
 def _matches(states: MonthStates, s: Statement) -> bool:

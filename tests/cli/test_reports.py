@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+from contextlib import closing
 
 import pytest
 
@@ -123,3 +125,18 @@ def test_portfolio_refuses_bad_input_with_exit_2(april, args, message):
     result = april("portfolio", *args)
     assert result.exit_code == 2, result.output
     assert message in result.stderr
+
+
+def test_a_statement_that_does_not_follow_from_the_log_is_refused_with_exit_1(april):
+    assert april("close", "--now", "2026-05-02T01:00:00Z").exit_code == 0
+    path = april.url.removeprefix("sqlite:///")
+    with closing(sqlite3.connect(path)) as db, db:
+        ((rowid, state),) = db.execute(
+            "SELECT rowid, state FROM stored_events WHERE topic = 'StatementIssued'"
+        ).fetchall()
+        forged = bytes(state).replace(b'"down":"2700"', b'"down":"0"')
+        assert forged != bytes(state)
+        db.execute("UPDATE stored_events SET state = ? WHERE rowid = ?", (forged, rowid))
+    result = april(*REPORT)
+    assert result.exit_code == 1, result.output
+    assert "does not follow from the log it names; run 'sla-ledger verify'" in result.stderr
