@@ -19,6 +19,7 @@ from sla_ledger.domain.statement import (
 )
 from sla_ledger.domain.terms import Component, Contract, ContractLine, CreditTier, Instance, Service
 from sla_ledger.exceptions import (
+    BackupRefused,
     ImportFailed,
     InvalidEvidence,
     InvalidTerms,
@@ -34,6 +35,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AbsorbedFailure",
+    "BackupRefused",
     "Clock",
     "Component",
     "Contract",

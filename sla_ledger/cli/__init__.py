@@ -5,9 +5,10 @@ line on stderr, ``error: ...``, with exit code 2 for bad input or usage and 1
 for anything else (the store could not be opened or written).
 """
 
+from sla_ledger.cli import backup as _backup  # the recovery commands
 from sla_ledger.cli import commands as _commands  # registers the commands on ``main``
 from sla_ledger.cli import residency as _residency  # and the data-residency ones
 from sla_ledger.cli.app import main
 
 __all__ = ["main"]
-del _commands, _residency
+del _backup, _commands, _residency

@@ -1,0 +1,1 @@
+"""Audit and recovery: checking the ledger, and restoring it to a point in time."""

@@ -1,0 +1,296 @@
+"""Backups and point-in-time restores, on real SQLite files and real PostgreSQL databases."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+
+from sla_ledger import BackupRefused, ImportFailed, open_ledger
+from sla_ledger.audit.backup import backup, restore
+from sla_ledger.audit.backup_files import EVENTS_FILE, MANIFEST_FILE
+from tests.integration.backups import (
+    CLOSE,
+    LATE_INCIDENT,
+    backup_text,
+    build_source,
+    export_text,
+    first_lines,
+    in_source_positions,
+    lines_recorded_by,
+    manifest_of,
+)
+from tests.integration.scenario import api_service, at, new_ledger, probes, record
+
+NewStore = Callable[[], str]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def new_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[NewStore]:
+    """Makes new, empty stores of one kind: SQLite files, or PostgreSQL databases."""
+    if request.param == "sqlite":
+        numbers = itertools.count()
+        yield lambda: f"sqlite:///{tmp_path}/store{next(numbers)}.db"
+        return
+    databases = request.getfixturevalue("postgres_databases")
+    with ExitStack() as stack:
+        yield lambda: stack.enter_context(databases())
+
+
+@pytest.fixture
+def source_url(new_store: NewStore) -> str:
+    url = new_store()
+    build_source(url).close()
+    return url
+
+
+def test_a_restored_backup_holds_the_same_events_statements_and_credits(
+    source_url, new_store, tmp_path
+):
+    source = open_ledger(source_url)
+    report = backup(source, tmp_path / "bk")
+    manifest = manifest_of(tmp_path / "bk")
+    target = new_store()
+
+    restored = restore(tmp_path / "bk", target)
+
+    everything = export_text(source)
+    assert backup_text(tmp_path / "bk") == everything
+    copy = open_ledger(target)
+    assert export_text(copy) == everything
+    assert copy.statements() == source.statements()
+    assert in_source_positions(copy.credits(), manifest) == source.credits()
+    assert restored.events == report.events == manifest.events == len(everything.splitlines())
+    assert restored.last_position == report.last_position == source.position
+    assert restored.last_recorded_at == report.last_recorded_at == LATE_INCIDENT
+
+
+def test_the_manifest_maps_positions_across_the_gaps_postgresql_leaves(source_url, tmp_path):
+    source = open_ledger(source_url)
+    backup(source, tmp_path / "bk")
+    manifest = manifest_of(tmp_path / "bk")
+    positions = [n.id for n in source.recorder.select_notifications(start=1, limit=10_000)]
+
+    assert [manifest.position_of(line) for line in range(1, len(positions) + 1)] == positions
+    gaps = len(manifest.positions) - 1
+    assert gaps == (1 if source_url.startswith("postgresql") else 0)
+    assert manifest.last_position == positions[-1] == manifest.events + gaps
+    assert manifest.source.kind == source_url.split(":")[0]
+    assert "password" not in manifest.model_dump_json()
+
+
+def test_restore_until_an_instant_keeps_the_events_recorded_by_then(
+    source_url, new_store, tmp_path
+):
+    source = open_ledger(source_url)
+    backup(source, tmp_path / "bk")
+    everything = export_text(source)
+    target = new_store()
+
+    # The instant of the close: its two statements and two credits, not the late incident.
+    report = restore(tmp_path / "bk", target, until=CLOSE)
+
+    kept = lines_recorded_by(everything, CLOSE)
+    assert kept == len(everything.splitlines()) - 5  # the incident, 2 restatements, 2 adjustments
+    copy = open_ledger(target)
+    assert export_text(copy) == first_lines(everything, kept)
+    assert report.events == kept
+    assert report.last_recorded_at == CLOSE
+    assert [s.version for s in copy.statements()] == [1, 1]
+    assert len(copy.credits()) == 2
+
+
+def test_restore_until_a_number_of_events_keeps_that_many(source_url, new_store, tmp_path):
+    source = open_ledger(source_url)
+    backup(source, tmp_path / "bk")
+    target = new_store()
+
+    report = restore(tmp_path / "bk", target, until=7)
+
+    assert export_text(open_ledger(target)) == first_lines(export_text(source), 7)
+    assert report.events == 7
+    assert report.last_position == 7  # before the gap
+
+
+def test_restore_up_to_a_position_keeps_the_events_at_it_and_before(
+    source_url, new_store, tmp_path
+):
+    source = open_ledger(source_url)
+    backup(source, tmp_path / "bk")
+    manifest = manifest_of(tmp_path / "bk")
+    everything = export_text(source)
+    (start, count), *after_gaps = manifest.positions
+    before_gap = start + count - 1
+
+    report = restore(tmp_path / "bk", target := new_store(), position=before_gap - 1)
+
+    assert export_text(open_ledger(target)) == first_lines(everything, before_gap - 1)
+    assert report.events == report.last_position == before_gap - 1
+    if after_gaps:  # PostgreSQL: a position nobody holds keeps what comes before it
+        assert after_gaps[0][0] == before_gap + 2
+        report = restore(tmp_path / "bk", new_store(), position=before_gap + 1)
+        assert report.events == report.last_position == before_gap
+        report = restore(tmp_path / "bk", target := new_store(), position=before_gap + 2)
+        assert (report.events, report.last_position) == (before_gap + 1, before_gap + 2)
+        assert export_text(open_ledger(target)) == first_lines(everything, before_gap + 1)
+
+
+def test_restore_refuses_a_point_the_backup_does_not_reach(source_url, tmp_path):
+    source = open_ledger(source_url)
+    backup(source, tmp_path / "bk")
+    target = tmp_path / "never.db"
+    last = source.position
+
+    with pytest.raises(BackupRefused, match=f"ends at position {last}"):
+        restore(tmp_path / "bk", f"sqlite:///{target}", position=last + 1)
+    with pytest.raises(BackupRefused, match="cannot restore the first"):
+        restore(tmp_path / "bk", f"sqlite:///{target}", until=10_000)
+    with pytest.raises(BackupRefused, match="one"):
+        restore(tmp_path / "bk", f"sqlite:///{target}", until=3, position=3)
+    assert not target.exists()
+
+
+def test_restoring_into_a_store_that_holds_events_is_refused_and_leaves_it_unchanged(
+    source_url, new_store, tmp_path
+):
+    backup(open_ledger(source_url), tmp_path / "bk")
+    occupied, _clock = new_ledger(url := new_store())
+    occupied.register_service(api_service())
+    before = export_text(occupied)
+
+    with pytest.raises(BackupRefused, match="is not empty"):
+        restore(tmp_path / "bk", url)
+
+    assert export_text(open_ledger(url)) == before
+
+
+def test_appending_adds_exactly_the_events_recorded_since_the_last_run(source_url, tmp_path):
+    source, _clock = new_ledger(source_url, LATE_INCIDENT)
+    first = backup(source, tmp_path / "bk")
+    for day in (4, 5, 6):
+        record(source, probes(at(day, month=5), at(day + 1, month=5)))
+
+    report = backup(source, tmp_path / "bk", append=True)
+
+    assert report.added == 3 and report.events == first.events + 3
+    assert report.appended
+    assert backup_text(tmp_path / "bk") == export_text(source)
+    manifest = manifest_of(tmp_path / "bk")
+    assert (manifest.created_at, manifest.updated_at) == (LATE_INCIDENT, report.last_recorded_at)
+    again = backup(source, tmp_path / "bk", append=True)
+    assert again.added == 0 and again.events == report.events
+
+
+def test_append_refuses_a_backup_of_another_store_and_leaves_it_as_it_was(
+    source_url, new_store, tmp_path
+):
+    backup(open_ledger(source_url), tmp_path / "bk")
+    files = [(tmp_path / "bk" / name).read_bytes() for name in (EVENTS_FILE, MANIFEST_FILE)]
+    other = build_source(new_store())  # the same history, recorded again: other streams
+
+    with pytest.raises(BackupRefused, match="is not a backup of this store"):
+        backup(other, tmp_path / "bk", append=True)
+
+    assert [(tmp_path / "bk" / name).read_bytes() for name in (EVENTS_FILE, MANIFEST_FILE)] == (
+        files
+    )
+
+
+def test_a_new_backup_refuses_a_directory_that_holds_anything(source_url, tmp_path):
+    (tmp_path / "bk").mkdir()
+    (tmp_path / "bk" / "notes.txt").write_text("mine")
+
+    with pytest.raises(BackupRefused, match="exists"):
+        backup(open_ledger(source_url), tmp_path / "bk")
+
+    assert [p.name for p in (tmp_path / "bk").iterdir()] == ["notes.txt"]
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_append_to_a_directory_that_is_no_backup_is_refused(source_url, tmp_path):
+    with pytest.raises(BackupRefused, match="is not a backup"):
+        backup(open_ledger(source_url), tmp_path / "nothing", append=True)
+
+
+# -- damaged backups --------------------------------------------------------------------------
+
+
+def assert_nothing_restored(url: str) -> None:
+    if url.startswith("sqlite"):
+        assert not Path(url.removeprefix("sqlite:///")).exists()
+    else:
+        assert open_ledger(url).recorder.max_notification_id() is None
+
+
+def test_a_backup_cut_short_is_refused_naming_the_line_and_nothing_is_restored(
+    source_url, new_store, tmp_path
+):
+    backup(open_ledger(source_url), tmp_path / "bk")
+    events = tmp_path / "bk" / EVENTS_FILE
+    lines = events.read_bytes().splitlines(keepends=True)
+    events.write_bytes(b"".join(lines[:4]) + lines[4][:100])
+
+    with pytest.raises(ImportFailed, match=r"^line 5: cut short: "):
+        restore(tmp_path / "bk", target := new_store())
+    assert_nothing_restored(target)
+
+    events.write_bytes(b"".join(lines[:4]))
+    with pytest.raises(ImportFailed, match=r"^line 5: missing: .* ends after line 4"):
+        restore(tmp_path / "bk", target := new_store())
+    assert_nothing_restored(target)
+
+
+def test_a_damaged_line_is_refused_naming_it(source_url, new_store, tmp_path):
+    backup(open_ledger(source_url), tmp_path / "bk")
+    events = tmp_path / "bk" / EVENTS_FILE
+    lines = events.read_bytes().splitlines(keepends=True)
+    lines[2] = b"[" + lines[2][1:]  # the object now opens as an array
+    events.write_bytes(b"".join(lines))
+
+    with pytest.raises(ImportFailed, match=r"^line 3: malformed JSON"):
+        restore(tmp_path / "bk", target := new_store())
+    assert_nothing_restored(target)
+
+
+def test_an_event_altered_into_another_well_formed_one_is_refused_by_the_checksum(
+    source_url, new_store, tmp_path
+):
+    backup(open_ledger(source_url), tmp_path / "bk")
+    events = tmp_path / "bk" / EVENTS_FILE
+    text = events.read_bytes()
+    events.write_bytes(text.replace(b'"monthly_fee":"1000.00"', b'"monthly_fee":"9000.00"', 1))
+
+    with pytest.raises(ImportFailed, match="does not match the SHA-256 its manifest records"):
+        restore(tmp_path / "bk", target := new_store())
+    assert_nothing_restored(target)
+
+
+def test_every_import_check_applies_even_to_a_backup_whose_manifest_was_rewritten_to_match(
+    source_url, new_store, tmp_path
+):
+    backup(open_ledger(source_url), tmp_path / "bk")
+    events = tmp_path / "bk" / EVENTS_FILE
+    lines = events.read_bytes().splitlines(keepends=True)
+    assert b'"type":"ContractSigned"' in lines[1]
+    forged = b"".join(lines[:1] + lines[2:])  # acme's contract is gone
+    events.write_bytes(forged)
+    manifest = manifest_of(tmp_path / "bk")
+    (start, count), *rest = manifest.positions
+    rewritten = manifest.model_copy(
+        update={
+            "events": manifest.events - 1,
+            "bytes": len(forged),
+            "sha256": hashlib.sha256(forged).hexdigest(),
+            "positions": ((start, count - 1), *rest),
+        }
+    )
+    (tmp_path / "bk" / MANIFEST_FILE).write_text(rewritten.model_dump_json())
+    first_statement = next(n for n, line in enumerate(lines[2:], 2) if b"StatementIssued" in line)
+
+    with pytest.raises(ImportFailed, match=rf"^line {first_statement}: unknown contract 'acme'"):
+        restore(tmp_path / "bk", target := new_store())
+    assert_nothing_restored(target)
