@@ -40,6 +40,7 @@ from sla_ledger.audit.backup_files import (
     Manifest,
     Source,
     check_events,
+    line_head,
     lines_within,
     read_manifest,
     sync_directory,
@@ -87,6 +88,9 @@ class RestoreReport:
     last_position: int | None
     last_recorded_at: datetime | None
     backup_updated_at: datetime
+    splits_instant: bool = False
+    """The last event restored and the first one left out were recorded at the same
+    instant: maybe one transaction (a month close's statements and credits) cut in two."""
 
 
 # -- backup ---------------------------------------------------------------------------------
@@ -338,12 +342,13 @@ def restore(
     manifest = read_manifest(directory)
     instant, count = _cut(manifest, until, position)
     events_path = directory / EVENTS_FILE
+    around = frozenset() if count is None else frozenset({count, count + 1})
     try:
         with open(events_path, "rb") as stream:
-            cut = check_events(stream, manifest, str(events_path), instant).cut
+            checked = check_events(stream, manifest, str(events_path), instant, around)
     except FileNotFoundError:
         raise BackupRefused(f"{directory} is damaged: it has no {EVENTS_FILE}") from None
-    cut = cut if count is None else count
+    cut = checked.cut if count is None else count
     with backup_store.empty_target(url) as (ledger, target):
         with open(events_path, "rb") as stream:
             lines = lines_within(stream, manifest.bytes)
@@ -367,7 +372,13 @@ def restore(
         last_position=manifest.position_of(cut) if cut else None,
         last_recorded_at=last_recorded,
         backup_updated_at=manifest.updated_at,
+        splits_instant=count is not None and _same_instant(checked.kept, count),
     )
+
+
+def _same_instant(lines: dict[int, bytes], cut: int) -> bool:
+    last, next_ = (line_head(lines[n]) if n in lines else None for n in (cut, cut + 1))
+    return last is not None and next_ is not None and last[1] == next_[1]
 
 
 def _cut(

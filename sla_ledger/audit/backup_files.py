@@ -245,6 +245,13 @@ def lines_within(stream: IO[bytes], limit: int) -> Iterator[bytes]:
 
 
 def _recorded_after(raw: bytes, until: datetime) -> bool:
+    head = line_head(raw)
+    # A region binding says when its store was created, not when history happened.
+    return head is not None and head[0] != "LedgerBound" and head[1] > until
+
+
+def line_head(raw: bytes) -> tuple[str, datetime] | None:
+    """The type and ``recorded_at`` of a line; None for a damaged one (checks name it)."""
     head = _HEAD.match(raw)
     try:
         if head is not None:
@@ -252,10 +259,9 @@ def _recorded_after(raw: bytes, until: datetime) -> bool:
         else:
             obj = json.loads(raw)
             kind, recorded = obj["type"], obj["recorded_at"]
-        # A region binding says when its store was created, not when history happened.
-        return kind != "LedgerBound" and datetime.fromisoformat(recorded) > until
+        return str(kind), datetime.fromisoformat(recorded)
     except (ValueError, KeyError, TypeError):
-        return False  # a damaged line: the checks after this one name it
+        return None
 
 
 def _locate_damage(stream: IO[bytes], manifest: Manifest, name: str) -> NoReturn:
@@ -283,6 +289,7 @@ __all__ = [
     "Manifest",
     "Source",
     "check_events",
+    "line_head",
     "lines_within",
     "read_manifest",
     "sync_directory",

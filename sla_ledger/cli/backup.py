@@ -134,6 +134,15 @@ def restore_(
     if report.last_recorded_at is not None:
         click.echo(f"the last restored event was recorded at {_instant(report.last_recorded_at)}")
     click.echo(f"the backup last read its store at {_instant(report.backup_updated_at)}")
+    if report.splits_instant:
+        click.echo(f"warning: {SPLIT}", err=True)
+
+
+SPLIT = (
+    "the last event restored and the first one left out were recorded at the same instant: "
+    "if they were one transaction (a month close records its statements and credits at one "
+    "instant), the restored store holds part of it (docs/recovery.md)"
+)
 
 
 def _restore_json(report: RestoreReport) -> dict[str, Any]:
@@ -146,6 +155,7 @@ def _restore_json(report: RestoreReport) -> dict[str, Any]:
         "last_position": report.last_position,
         "last_recorded_at": _instant(report.last_recorded_at),
         "backup_updated_at": _instant(report.backup_updated_at),
+        "splits_instant": report.splits_instant,
     }
 
 

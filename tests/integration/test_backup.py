@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import itertools
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -26,23 +24,9 @@ from tests.integration.backups import (
 )
 from tests.integration.scenario import api_service, at, new_ledger, probes, record
 
-NewStore = Callable[[], str]
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def new_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[NewStore]:
-    """Makes new, empty stores of one kind: SQLite files, or PostgreSQL databases."""
-    if request.param == "sqlite":
-        numbers = itertools.count()
-        yield lambda: f"sqlite:///{tmp_path}/store{next(numbers)}.db"
-        return
-    databases = request.getfixturevalue("postgres_databases")
-    with ExitStack() as stack:
-        yield lambda: stack.enter_context(databases())
-
 
 @pytest.fixture
-def source_url(new_store: NewStore) -> str:
+def source_url(new_store) -> str:
     url = new_store()
     build_source(url).close()
     return url
@@ -114,6 +98,25 @@ def test_restore_until_a_number_of_events_keeps_that_many(source_url, new_store,
     assert export_text(open_ledger(target)) == first_lines(export_text(source), 7)
     assert report.events == 7
     assert report.last_position == 7  # before the gap
+
+
+def test_a_cut_through_a_month_close_keeps_part_of_it_and_says_so(source_url, new_store, tmp_path):
+    source = open_ledger(source_url)
+    backup(source, tmp_path / "bk")
+    lines = export_text(source).splitlines()
+    statement = next(n for n, line in enumerate(lines, 1) if '"StatementIssued"' in line)
+    assert '"CreditIssued"' in lines[statement]  # its credit, in the same transaction
+
+    report = restore(tmp_path / "bk", target := new_store(), until=statement)
+
+    assert report.splits_instant
+    copy, _clock = new_ledger(target, CLOSE + timedelta(hours=1))
+    (issued,) = copy.statements()
+    assert issued.credit > 0 and copy.credits() == []
+    # The month is closed for that line: closing again issues the other contract's only.
+    assert [s.contract_id for s in copy.close_due_months()] == ["globex"]
+    assert [c.contract_id for c in copy.credits()] == ["globex"]
+    assert not restore(tmp_path / "bk", new_store(), until=statement + 3).splits_instant
 
 
 def test_restore_up_to_a_position_keeps_the_events_at_it_and_before(
