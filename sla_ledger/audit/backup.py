@@ -19,46 +19,30 @@ into a new, empty store through ``import_jsonl``, with all its checks.
 
 from __future__ import annotations
 
-import hashlib
 import os
-import shutil
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from glob import escape
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, cast
-from uuid import uuid4
 
-from sla_ledger.adapters.jsonl import import_jsonl, interchange_line
+from sla_ledger.adapters.jsonl import ImportReport, import_jsonl
 from sla_ledger.audit import backup_store
 from sla_ledger.audit.backup_files import (
     EVENTS_FILE,
-    LastEvent,
+    Checked,
     Manifest,
-    Source,
     check_events,
     line_head,
     lines_within,
     read_manifest,
-    sync_directory,
     write_manifest,
 )
-from sla_ledger.domain import events as ev
+from sla_ledger.audit.backup_writing import BackupLog, Progress, locked, new_directory
 from sla_ledger.domain.time import is_aware
 from sla_ledger.exceptions import BackupRefused
 
 if TYPE_CHECKING:
-    from hashlib import _Hash
-
     from sla_ledger.application import SlaLedger
-
-PAGE = 500
-
-Progress = Callable[[int, int], None]
-"""Called now and then with (events done, events to do)."""
 
 
 @dataclass(frozen=True)
@@ -121,8 +105,8 @@ def backup(
         )
     stop = ledger.recorder.max_notification_id() or 0
     now = ledger.clock.now()
-    with _new_directory(target) as directory, open(directory / EVENTS_FILE, "wb") as out:
-        log = _Log()
+    with new_directory(target) as directory, open(directory / EVENTS_FILE, "wb") as out:
+        log = BackupLog()
         added = log.write(ledger, out, 0, stop, on_progress)
         manifest = log.manifest(backup_store.source(ledger), now, now)
         write_manifest(directory, manifest)
@@ -131,7 +115,7 @@ def backup(
 
 def _append(ledger: SlaLedger, target: Path, on_progress: Progress | None) -> BackupReport:
     read_manifest(target)  # a clear refusal when there is no backup at all
-    with _locked(target / EVENTS_FILE) as stream:
+    with locked(target / EVENTS_FILE) as stream:
         old = read_manifest(target)  # again: another run may have ended meanwhile
         samples = backup_store.samples(old.events)
         checked = check_events(stream, old, str(target / EVENTS_FILE), keep=samples)
@@ -140,96 +124,11 @@ def _append(ledger: SlaLedger, target: Path, on_progress: Progress | None) -> Ba
         now = ledger.clock.now()
         stream.seek(old.bytes)
         stream.truncate()  # what a killed run left after the backup
-        log = _Log.continuing(old, checked.hasher)
+        log = BackupLog.continuing(old, checked.hasher)
         added = log.write(ledger, stream, old.last_position or 0, stop, on_progress)
         manifest = log.manifest(old.source, old.created_at, now)
         write_manifest(target, manifest)
     return _report(target, manifest, added, appended=True)
-
-
-@dataclass
-class _Log:
-    """The backup's lines so far: count, size, hash, position runs, first and last event."""
-
-    events: int = 0
-    size: int = 0
-    hasher: _Hash = field(default_factory=hashlib.sha256)
-    runs: list[tuple[int, int]] = field(default_factory=list)
-    first_recorded_at: datetime | None = None
-    last: LastEvent | None = None
-
-    @classmethod
-    def continuing(cls, manifest: Manifest, hasher: _Hash) -> _Log:
-        return cls(
-            manifest.events,
-            manifest.bytes,
-            hasher,
-            list(manifest.positions),
-            manifest.first_recorded_at,
-            manifest.last_event,
-        )
-
-    def write(
-        self,
-        ledger: SlaLedger,
-        out: IO[bytes],
-        after: int,
-        stop: int,
-        on_progress: Progress | None,
-    ) -> int:
-        """Write the events at positions after ``after`` up to ``stop``; return how many."""
-        added, start = 0, after + 1
-        while start <= stop:
-            page = ledger.recorder.select_notifications(start=start, limit=PAGE, stop=stop)
-            if not page:
-                break
-            for notification in page:
-                event = cast(ev.DomainEvent, ledger.mapper.to_domain_event(notification))
-                self.add(notification.id, event, out)
-            added += len(page)
-            start = page[-1].id + 1
-            out.flush()
-            if on_progress:
-                on_progress(added, max(added, stop - after))
-        out.flush()
-        os.fsync(out.fileno())
-        if on_progress:
-            on_progress(added, added)
-        return added
-
-    def add(self, position: int, event: ev.DomainEvent, out: IO[bytes]) -> None:
-        line = (interchange_line(event) + "\n").encode()
-        out.write(line)
-        self.hasher.update(line)
-        self.events += 1
-        self.size += len(line)
-        if self.runs and sum(self.runs[-1]) == position:
-            self.runs[-1] = (self.runs[-1][0], self.runs[-1][1] + 1)
-        else:
-            self.runs.append((position, 1))
-        if self.first_recorded_at is None:
-            self.first_recorded_at = event.recorded_at
-        self.last = LastEvent(
-            type=type(event).__name__,
-            originator_id=event.originator_id,
-            originator_version=event.originator_version,
-            recorded_at=event.recorded_at,
-        )
-
-    def manifest(self, source: Source, created_at: datetime, updated_at: datetime) -> Manifest:
-        # DIGEST (issue 3, tamper evidence): when SlaLedger.digest() lands, record here the
-        # source log's digest (SIZE:ROOT) at the backup's last event, read at the same stop.
-        return Manifest(
-            created_at=created_at,
-            updated_at=updated_at,
-            source=source,
-            events=self.events,
-            bytes=self.size,
-            sha256=self.hasher.hexdigest(),
-            positions=tuple(self.runs),
-            first_recorded_at=self.first_recorded_at,
-            last_event=self.last,
-        )
 
 
 def _report(target: Path, manifest: Manifest, added: int, *, appended: bool) -> BackupReport:
@@ -243,78 +142,6 @@ def _report(target: Path, manifest: Manifest, added: int, *, appended: bool) -> 
         last_recorded_at=manifest.last_event.recorded_at if manifest.last_event else None,
         updated_at=manifest.updated_at,
     )
-
-
-# -- files written whole ---------------------------------------------------------------------
-
-
-@contextmanager
-def _new_directory(target: Path) -> Iterator[Path]:
-    """A hidden directory beside ``target``, renamed to it when the block ends."""
-    parent = target.parent
-    if not parent.is_dir():
-        raise BackupRefused(f"cannot write {target}: {parent} is not a directory")
-    prefix = f".{target.name}.partial-"
-    for stale in parent.glob(escape(prefix) + "*"):
-        with _directory_lock(stale) as ours:
-            if ours:  # nobody holds it: left by a killed run
-                shutil.rmtree(stale, ignore_errors=True)
-    partial = parent / f"{prefix}{uuid4().hex[:12]}"
-    partial.mkdir()  # as mkdir would make the target itself, under the umask
-    try:
-        with _directory_lock(partial):
-            yield partial
-            sync_directory(partial)
-            try:
-                partial.rename(target)
-            except OSError:
-                raise BackupRefused(
-                    f"{target} appeared while the backup was written; it was left alone"
-                ) from None
-        sync_directory(parent)
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
-
-
-@contextmanager
-def _locked(path: Path) -> Iterator[IO[bytes]]:
-    """``path`` open for reading and writing, with no other backup run appending to it."""
-    try:
-        stream = open(path, "r+b")  # noqa: SIM115 - closed below
-    except OSError as error:
-        raise BackupRefused(f"cannot append to {path}: {error.strerror}") from None
-    with stream:
-        if not _try_lock(stream.fileno()):
-            raise BackupRefused(f"another backup run is appending to {path}; try again later")
-        yield stream
-
-
-@contextmanager
-def _directory_lock(directory: Path) -> Iterator[bool]:
-    """Try to lock a directory; yields whether this process holds the lock."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        yield False
-        return
-    try:
-        yield _try_lock(fd)
-    finally:
-        os.close(fd)
-
-
-def _try_lock(fd: int) -> bool:
-    """An exclusive advisory lock, released when ``fd`` is closed; POSIX only."""
-    if sys.platform == "win32":
-        return True
-    import fcntl
-
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    return True
 
 
 # -- restore --------------------------------------------------------------------------------
@@ -341,23 +168,10 @@ def restore(
     directory = Path(path)
     manifest = read_manifest(directory)
     instant, count = _cut(manifest, until, position)
-    events_path = directory / EVENTS_FILE
-    around = frozenset() if count is None else frozenset({count, count + 1})
-    try:
-        with open(events_path, "rb") as stream:
-            checked = check_events(stream, manifest, str(events_path), instant, around)
-    except FileNotFoundError:
-        raise BackupRefused(f"{directory} is damaged: it has no {EVENTS_FILE}") from None
+    checked = _check(directory, manifest, instant, count)
     cut = checked.cut if count is None else count
     with backup_store.empty_target(url) as (ledger, target):
-        with open(events_path, "rb") as stream:
-            lines = lines_within(stream, manifest.bytes)
-            first = (raw for _, raw in zip(range(cut), lines, strict=False))
-            report = import_jsonl(
-                ledger,
-                cast(IO[bytes], first),  # import_jsonl only iterates over its lines
-                on_progress=(lambda done: on_progress(done, cut)) if on_progress else None,
-            )
+        report = _import(ledger, directory, manifest, cut, on_progress)
         # DIGEST (issue 3, tamper evidence): when SlaLedger.digest() lands, check here that
         # ledger.digest() equals the digest the manifest records for the backup's first
         # ``cut`` events (for a cut, the backup's lines give the tree to check it against),
@@ -374,6 +188,34 @@ def restore(
         backup_updated_at=manifest.updated_at,
         splits_instant=count is not None and _same_instant(checked.kept, count),
     )
+
+
+def _check(
+    directory: Path, manifest: Manifest, instant: datetime | None, count: int | None
+) -> Checked:
+    around = frozenset() if count is None else frozenset({count, count + 1})
+    try:
+        with open(directory / EVENTS_FILE, "rb") as stream:
+            return check_events(stream, manifest, str(directory / EVENTS_FILE), instant, around)
+    except FileNotFoundError:
+        raise BackupRefused(f"{directory} is damaged: it has no {EVENTS_FILE}") from None
+
+
+def _import(
+    ledger: SlaLedger,
+    directory: Path,
+    manifest: Manifest,
+    cut: int,
+    on_progress: Progress | None,
+) -> ImportReport:
+    with open(directory / EVENTS_FILE, "rb") as stream:
+        lines = lines_within(stream, manifest.bytes)
+        first = (raw for _, raw in zip(range(cut), lines, strict=False))
+        return import_jsonl(
+            ledger,
+            cast(IO[bytes], first),  # import_jsonl only iterates over its lines
+            on_progress=(lambda done: on_progress(done, cut)) if on_progress else None,
+        )
 
 
 def _same_instant(lines: dict[int, bytes], cut: int) -> bool:
