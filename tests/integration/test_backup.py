@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
-from datetime import timedelta
+import io
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from sla_ledger import BackupRefused, ImportFailed, open_ledger
+from sla_ledger import BackupRefused, ImportFailed, ManualClock, open_ledger
+from sla_ledger.adapters.jsonl import import_jsonl
 from sla_ledger.audit.backup import backup, restore
 from sla_ledger.audit.backup_files import EVENTS_FILE, MANIFEST_FILE
 from tests.integration.backups import (
@@ -98,6 +101,26 @@ def test_restore_until_a_number_of_events_keeps_that_many(source_url, new_store,
     assert export_text(open_ledger(target)) == first_lines(export_text(source), 7)
     assert report.events == 7
     assert report.last_position == 7  # before the gap
+
+
+def test_a_region_binding_recorded_after_the_history_it_holds_is_kept_by_an_instant_cut(
+    source_url, new_store, tmp_path
+):
+    # A store created in June, bound to "eu", into which March to May were imported.
+    bound = open_ledger(
+        new_store(), clock=ManualClock(datetime(2026, 6, 1, tzinfo=UTC)), region="eu"
+    )
+    import_jsonl(bound, io.StringIO(export_text(open_ledger(source_url))))
+    backup(bound, tmp_path / "bk")
+    history = export_text(bound)
+    assert history.startswith('{"type":"LedgerBound"')
+
+    report = restore(tmp_path / "bk", target := new_store(), until=CLOSE)
+
+    assert report.events == lines_recorded_by(history.split("\n", 1)[1], CLOSE) + 1
+    copy = open_ledger(target)
+    assert copy.region == "eu"
+    assert export_text(copy) == first_lines(history, report.events)
 
 
 def test_a_cut_through_a_month_close_keeps_part_of_it_and_says_so(source_url, new_store, tmp_path):
@@ -212,6 +235,19 @@ def test_a_new_backup_refuses_a_directory_that_holds_anything(source_url, tmp_pa
 
     assert [p.name for p in (tmp_path / "bk").iterdir()] == ["notes.txt"]
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_second_run_appending_at_the_same_time_is_refused(source_url, tmp_path):
+    backup(open_ledger(source_url), tmp_path / "bk")
+    manifest = (tmp_path / "bk" / MANIFEST_FILE).read_bytes()
+
+    with open(tmp_path / "bk" / EVENTS_FILE, "rb") as running:
+        fcntl.flock(running.fileno(), fcntl.LOCK_EX)  # as a run that is appending holds it
+        with pytest.raises(BackupRefused, match="another backup run is appending"):
+            backup(open_ledger(source_url), tmp_path / "bk", append=True)
+
+    assert (tmp_path / "bk" / MANIFEST_FILE).read_bytes() == manifest
+    assert backup(open_ledger(source_url), tmp_path / "bk", append=True).added == 0
 
 
 def test_append_to_a_directory_that_is_no_backup_is_refused(source_url, tmp_path):
