@@ -20,6 +20,8 @@ into a new, empty store through ``import_jsonl``, with all its checks.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -29,7 +31,6 @@ from sla_ledger.adapters.jsonl import ImportReport, import_jsonl
 from sla_ledger.audit import backup_store
 from sla_ledger.audit.backup_files import (
     EVENTS_FILE,
-    Checked,
     Manifest,
     check_events,
     line_head,
@@ -168,15 +169,18 @@ def restore(
     directory = Path(path)
     manifest = read_manifest(directory)
     instant, count = _cut(manifest, until, position)
-    checked = _check(directory, manifest, instant, count)
-    cut = checked.cut if count is None else count
-    with backup_store.empty_target(url) as (ledger, target):
-        report = _import(ledger, directory, manifest, cut, on_progress)
-        # DIGEST (issue 3, tamper evidence): when SlaLedger.digest() lands, check here that
-        # ledger.digest() equals the digest the manifest records for the backup's first
-        # ``cut`` events (for a cut, the backup's lines give the tree to check it against),
-        # and refuse with the restored store's and the manifest's roots if not.
-        last_recorded = backup_store.last_recorded_at(ledger)
+    with _events_file(directory) as stream:  # one for the check and the import
+        around = frozenset() if count is None else frozenset({count, count + 1})
+        checked = check_events(stream, manifest, str(directory / EVENTS_FILE), instant, around)
+        cut = checked.cut if count is None else count
+        with backup_store.empty_target(url) as (ledger, target):
+            stream.seek(0)
+            report = _import(ledger, stream, manifest, cut, on_progress)
+            # DIGEST (issue 3, tamper evidence): when SlaLedger.digest() lands, check here
+            # that ledger.digest() equals the digest the manifest records for the backup's
+            # first ``cut`` events (for a cut, the backup's lines give the tree to check it
+            # against), and refuse with the restored store's and the manifest's roots if not.
+            last_recorded = backup_store.last_recorded_at(ledger)
     return RestoreReport(
         path=directory,
         target=target,
@@ -190,32 +194,30 @@ def restore(
     )
 
 
-def _check(
-    directory: Path, manifest: Manifest, instant: datetime | None, count: int | None
-) -> Checked:
-    around = frozenset() if count is None else frozenset({count, count + 1})
+@contextmanager
+def _events_file(directory: Path) -> Iterator[IO[bytes]]:
     try:
-        with open(directory / EVENTS_FILE, "rb") as stream:
-            return check_events(stream, manifest, str(directory / EVENTS_FILE), instant, around)
+        stream = open(directory / EVENTS_FILE, "rb")  # noqa: SIM115 - closed below
     except FileNotFoundError:
         raise BackupRefused(f"{directory} is damaged: it has no {EVENTS_FILE}") from None
+    with stream:
+        yield stream
 
 
 def _import(
     ledger: SlaLedger,
-    directory: Path,
+    stream: IO[bytes],
     manifest: Manifest,
     cut: int,
     on_progress: Progress | None,
 ) -> ImportReport:
-    with open(directory / EVENTS_FILE, "rb") as stream:
-        lines = lines_within(stream, manifest.bytes)
-        first = (raw for _, raw in zip(range(cut), lines, strict=False))
-        return import_jsonl(
-            ledger,
-            cast(IO[bytes], first),  # import_jsonl only iterates over its lines
-            on_progress=(lambda done: on_progress(done, cut)) if on_progress else None,
-        )
+    lines = lines_within(stream, manifest.bytes)
+    first = (raw for _, raw in zip(range(cut), lines, strict=False))
+    return import_jsonl(
+        ledger,
+        cast(IO[bytes], first),  # import_jsonl only iterates over its lines
+        on_progress=(lambda done: on_progress(done, cut)) if on_progress else None,
+    )
 
 
 def _same_instant(lines: dict[int, bytes], cut: int) -> bool:
