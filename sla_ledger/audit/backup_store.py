@@ -31,8 +31,8 @@ def source(ledger: SlaLedger) -> Source:
 
 def describe(env: Mapping[str, str]) -> Source:
     """The store of an eventsourcing environment (``bootstrap.store_env``)."""
-    sqlite = env.get("SQLITE_DBNAME")
-    if sqlite is not None:
+    if "sqlite" in (env.get("PERSISTENCE_MODULE") or ""):
+        sqlite = env.get("SQLITE_DBNAME") or ""
         if sqlite.startswith("file:") and "mode=memory" in sqlite:
             return Source(kind="sqlite", store="memory://")
         return Source(kind="sqlite", store=str(Path(sqlite).resolve()))

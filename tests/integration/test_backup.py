@@ -333,3 +333,13 @@ def test_every_import_check_applies_even_to_a_backup_whose_manifest_was_rewritte
     with pytest.raises(ImportFailed, match=rf"^line {first_statement}: unknown contract 'acme'"):
         restore(tmp_path / "bk", target := new_store())
     assert_nothing_restored(target)
+
+
+def test_a_backup_of_a_newer_format_is_refused_saying_which(source_url, tmp_path):
+    backup(open_ledger(source_url), tmp_path / "bk")
+    path = tmp_path / "bk" / MANIFEST_FILE
+    path.write_text(path.read_text().replace('"format_version": 1', '"format_version": 2'))
+
+    with pytest.raises(BackupRefused, match="format version 2; this sla-ledger reads version 1"):
+        restore(tmp_path / "bk", f"sqlite:///{tmp_path}/never.db")
+    assert not (tmp_path / "never.db").exists()
