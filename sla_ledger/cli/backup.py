@@ -46,8 +46,8 @@ def backup_(ctx: click.Context, directory: Path, append: bool, as_json: bool) ->
     format (DIRECTORY/events.jsonl), with a manifest (DIRECTORY/manifest.json).
     A new backup appears whole or not at all; --append extends an existing one
     and, if it is killed, leaves the backup as its last complete run made it.
-    Run it with --append every N minutes and at most N minutes of events are
-    lost with the store (docs/recovery.md).
+    Run it with --append every N minutes, and losing the store loses at most
+    the events of the last N minutes or so (docs/recovery.md).
 
     \b
     Example:
