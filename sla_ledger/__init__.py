@@ -7,12 +7,16 @@ Record services, contracts and evidence; close months; pay out credits::
 """
 
 from sla_ledger.application import CreditEntry, SlaLedger, TransferAuthorisation
+from sla_ledger.audit.proofs import ConsistencyProof, InclusionProof
+from sla_ledger.audit.verify import Finding, VerifyReport
 from sla_ledger.bootstrap import default_url, open_ledger
 from sla_ledger.clock import Clock, ManualClock, SystemClock
+from sla_ledger.domain.comparison import StatementDiff
 from sla_ledger.domain.evidence import Probe
 from sla_ledger.domain.statement import (
     AbsorbedFailure,
     EventRef,
+    LogDigest,
     MaintenanceWindow,
     Outage,
     Statement,
@@ -22,6 +26,7 @@ from sla_ledger.exceptions import (
     BackupRefused,
     ImportFailed,
     InvalidEvidence,
+    InvalidProof,
     InvalidTerms,
     ProbeConflict,
     ResidencyViolation,
@@ -38,15 +43,20 @@ __all__ = [
     "BackupRefused",
     "Clock",
     "Component",
+    "ConsistencyProof",
     "Contract",
     "ContractLine",
     "CreditEntry",
     "CreditTier",
     "EventRef",
+    "Finding",
     "ImportFailed",
+    "InclusionProof",
     "Instance",
     "InvalidEvidence",
+    "InvalidProof",
     "InvalidTerms",
+    "LogDigest",
     "MaintenanceWindow",
     "ManualClock",
     "Outage",
@@ -58,10 +68,12 @@ __all__ = [
     "SlaLedger",
     "SlaLedgerError",
     "Statement",
+    "StatementDiff",
     "StoreError",
     "SystemClock",
     "TransferAuthorisation",
     "UnknownReference",
+    "VerifyReport",
     "default_url",
     "open_ledger",
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -11,19 +11,37 @@ from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import IntegrityError, Mapper, Notification, StoredEvent
+from eventsourcing.persistence import (
+    IntegrityError,
+    Mapper,
+    MapperDeserialisationError,
+    Notification,
+    StoredEvent,
+)
 
 from sla_ledger.adapters.event_mapper import NoTranscoder, PydanticMapper
+from sla_ledger.adapters.jsonl import leaf_of
+from sla_ledger.adapters.log_leaves import LeafStore
 from sla_ledger.adapters.probe_index import ProbeRow
+from sla_ledger.audit.history import statement_diff
+from sla_ledger.audit.proofs import (
+    ConsistencyProof,
+    InclusionProof,
+    parse_digest,
+    prove_consistency,
+    prove_inclusion,
+)
+from sla_ledger.audit.verify import VerifyReport, verify
 from sla_ledger.clock import Clock, SystemClock
 from sla_ledger.domain import commands, residency
 from sla_ledger.domain import events as ev
 from sla_ledger.domain.closing import Decision, close_due
+from sla_ledger.domain.comparison import StatementDiff
 from sla_ledger.domain.evidence import FOREVER, Probe
 from sla_ledger.domain.ingest import FUTURE_SKEW, group_probes
 from sla_ledger.domain.projection import LedgerState
 from sla_ledger.domain.reckoning import Reckoner
-from sla_ledger.domain.statement import Statement
+from sla_ledger.domain.statement import LogDigest, Statement
 from sla_ledger.domain.terms import Contract, Service
 from sla_ledger.domain.time import (
     from_us,
@@ -36,6 +54,7 @@ from sla_ledger.exceptions import (
     StoreError,
 )
 from sla_ledger.ingestion import ProbeReceipt, probe_batch
+from sla_ledger.merkle import Frontier
 
 PAGE = 500
 
@@ -82,6 +101,8 @@ class SlaLedger(Application[UUID]):
             raise StoreError(f"cannot open the ledger store: {error}") from None
         self.clock: Clock = clock or SystemClock()
         self._state = LedgerState()
+        self._log = Frontier()  # the Merkle tree of the log folded into _state
+        self._leaves = cast(LeafStore, self.recorder)
 
     def construct_mapper(self) -> Mapper[UUID]:
         return PydanticMapper(
@@ -100,17 +121,27 @@ class SlaLedger(Application[UUID]):
         try:
             while True:
                 page = self.recorder.select_notifications(start=state.position + 1, limit=PAGE)
+                leaves = self._leaves.select_leaves(page[0].id, page[-1].id) if page else {}
                 for notification in page:
-                    state.apply(self._decode(notification), notification.id)
+                    event = self._decode(notification)
+                    state.apply(event, notification.id)
+                    self._log.append(leaves.get(notification.id) or leaf_of(event))
                 if len(page) < PAGE:
                     state.evidence.settle()
+                    state.digest = self._digest()
                     return state
         finally:
             if collecting:
                 gc.enable()
 
     def _decode(self, notification: Notification) -> ev.DomainEvent:
-        return cast(ev.DomainEvent, self.mapper.to_domain_event(notification))
+        try:
+            return cast(ev.DomainEvent, self.mapper.to_domain_event(notification))
+        except MapperDeserialisationError as error:
+            raise StoreError(
+                f"cannot read the event at log position {notification.id}: {error}; "
+                "'sla-ledger verify' lists every event that cannot be read"
+            ) from None
 
     @property
     def position(self) -> int:
@@ -124,23 +155,33 @@ class SlaLedger(Application[UUID]):
         return now if to_us(now) >= last else from_us(last)
 
     def _save(self, *events: ev.DomainEvent, **kwargs: Any) -> None:
-        recordings = self.save(*events, **kwargs)
+        leaves = [leaf_of(event) for event in events]
+        recordings = self.save(*events, leaves=leaves, **kwargs)
         state = self._state
         ids = [r.notification.id for r in recordings]
         if ids and ids == list(range(state.position + 1, state.position + 1 + len(ids))):
             # Nothing was recorded by anyone else in between: fold what we just wrote.
-            for recording in recordings:
+            for recording, leaf in zip(recordings, leaves, strict=True):
                 state.apply(cast(ev.DomainEvent, recording.domain_event), recording.notification.id)
+                self._log.append(leaf)
+            state.digest = self._digest()
         else:
             self.catch_up()
+
+    def _digest(self) -> LogDigest:
+        return LogDigest(size=self._log.size, root=self._log.root().hex())
 
     # -- import ------------------------------------------------------------------------------
 
     def import_events(
-        self, events: Sequence[StoredEvent], probe_rows: Iterable[ProbeRow] = ()
+        self,
+        events: Sequence[StoredEvent],
+        probe_rows: Iterable[ProbeRow] = (),
+        leaves: Sequence[bytes] = (),
     ) -> None:
         """Append events recorded elsewhere, as they are (ids and ``recorded_at`` kept),
-        with the probe-index rows of their probe batches, in one transaction.
+        with the probe-index rows of their probe batches and their log leaves
+        (``sla_ledger.adapters.jsonl.leaf_of``), in one transaction.
 
         Nothing here checks them: use :func:`sla_ledger.adapters.jsonl.import_jsonl`,
         which does, and calls this. ``probe_rows`` may be iterated again if the store
@@ -148,7 +189,7 @@ class SlaLedger(Application[UUID]):
         ``PersistenceError`` (usually ``IntegrityError``) and writes nothing.
         """
         try:
-            self.recorder.insert_events(events, probe_rows=probe_rows)
+            self.recorder.insert_events(events, probe_rows=probe_rows, leaves=leaves)
         finally:
             self.catch_up()
 
@@ -371,6 +412,24 @@ class SlaLedger(Application[UUID]):
         reckoner = Reckoner(state, to_us(self._now()), _known(as_known_at), _known(until, "until"))
         return reckoner.statement(contract_id, line_id, month)
 
+    def statement_diff(
+        self,
+        contract_id: str,
+        line_id: str,
+        month: str,
+        before: datetime,
+        after: datetime | None = None,
+        issued: bool = False,
+    ) -> StatementDiff:
+        """How a line's month looked as known at ``before`` and at ``after`` (default now),
+        and the evidence recorded in between that bears on it (R14).
+
+        Args:
+            issued: compare the issued versions current then, not the figures computed
+                from what was known then.
+        """
+        return statement_diff(self, contract_id, line_id, month, before, after, issued)
+
     def statements(
         self, contract_id: str | None = None, month: str | None = None
     ) -> list[Statement]:
@@ -414,6 +473,44 @@ class SlaLedger(Application[UUID]):
 
     def contracts(self) -> list[Contract]:
         return [h.latest_terms() for h in self.catch_up().contracts.values()]
+
+    # -- audit -------------------------------------------------------------------------------
+
+    def digest(self) -> LogDigest:
+        """The log digest: the size and Merkle root (RFC 6962) of the whole log."""
+        digest = self.catch_up().digest
+        assert digest is not None  # set by every catch-up
+        return digest
+
+    def verify(
+        self,
+        saved: LogDigest | str | None = None,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> VerifyReport:
+        """Replay the whole log into a fresh computation and check every leaf, statement
+        and credit; see ``sla_ledger.audit.verify``.
+
+        Args:
+            saved: a digest saved earlier (``SIZE:ROOT``): the log must extend it.
+            on_progress: called now and then with the number of events replayed.
+        """
+        return verify(self, parse_digest(saved) if isinstance(saved, str) else saved, on_progress)
+
+    def prove(
+        self,
+        position: int | None = None,
+        *,
+        event: tuple[UUID, int] | None = None,
+        size: int | None = None,
+    ) -> InclusionProof:
+        """The inclusion proof of the event at a log position (or of ``event``, its stream
+        id and version) in the log of ``size`` events (default: all)."""
+        return prove_inclusion(self, position, event, size)
+
+    def prove_consistency(self, old_size: int, size: int | None = None) -> ConsistencyProof:
+        """The proof that the log of ``size`` events (default: all) extends its first
+        ``old_size`` events, e.g. those of a digest saved earlier."""
+        return prove_consistency(self, old_size, size)
 
 
 def _known(instant: datetime | None, what: str = "as_known_at") -> int:

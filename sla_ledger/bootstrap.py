@@ -2,6 +2,8 @@
 
 ``sqlite:///path.db`` (the embedded default), ``memory://`` (a private
 in-memory SQLite database) and ``postgresql://user:password@host:port/dbname``.
+Stored events are encrypted when ``$SLA_LEDGER_CIPHER_KEY`` holds a key
+(docs/encryption.md).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import os
 from urllib.parse import unquote, urlsplit
 from uuid import uuid4
 
+from sla_ledger.adapters.encryption import KEY_VARIABLE, check_readable, cipher_env
 from sla_ledger.application import SlaLedger
 from sla_ledger.clock import Clock
 from sla_ledger.exceptions import StoreError
@@ -24,7 +27,10 @@ def default_url() -> str:
 
 
 def open_ledger(
-    url: str | None = None, clock: Clock | None = None, region: str | None = None
+    url: str | None = None,
+    clock: Clock | None = None,
+    region: str | None = None,
+    cipher_key: str | None = None,
 ) -> SlaLedger:
     """Open (creating if needed) the ledger stored at ``url``.
 
@@ -34,19 +40,28 @@ def open_ledger(
         region: the data-residency region the store is bound to. A store without a
             binding is bound to it now; one bound to another region raises
             ``ResidencyViolation``. Default: whatever the store is bound to, if anything.
+        cipher_key: encrypt stored events with this key (base64 of 16, 24 or 32 bytes);
+            default ``$SLA_LEDGER_CIPHER_KEY``; empty: no encryption. ``StoreError`` when
+            the store was written with another key, or encrypted and no key is given.
     """
-    ledger = SlaLedger(env=store_env(url or default_url()), clock=clock)
-    if region is not None:
-        try:
+    key = os.environ.get(KEY_VARIABLE, "") if cipher_key is None else cipher_key
+    ledger = SlaLedger(env=store_env(url or default_url(), key), clock=clock)
+    try:
+        check_readable(ledger, encrypted=bool(key))
+        if region is not None:
             ledger.bind_region(region)
-        except BaseException:
-            ledger.close()
-            raise
+    except BaseException:
+        ledger.close()
+        raise
     return ledger
 
 
-def store_env(url: str) -> dict[str, str]:
-    """The eventsourcing environment for a store URL."""
+def store_env(url: str, cipher_key: str | None = None) -> dict[str, str]:
+    """The eventsourcing environment for a store URL (and a cipher key, if any)."""
+    return {**_persistence_env(url), **cipher_env(cipher_key)}
+
+
+def _persistence_env(url: str) -> dict[str, str]:
     parts = urlsplit(url)
     if parts.scheme == "memory":
         return _sqlite(f"file:sla-ledger-{uuid4().hex}?mode=memory&cache=shared")

@@ -11,6 +11,7 @@ exception a caller would expect, so ``except ValueError`` keeps working::
     ├── ImportFailed (ValueError)          a malformed interchange line
     ├── ResidencyViolation (ValueError)    a record or a store of another region
     ├── BackupRefused (ValueError)         a backup or restore that cannot be done as asked
+    ├── InvalidProof (ValueError)          a log digest or proof is malformed or fails
     └── StoreError (RuntimeError)          the store could not be opened or written
 """
 
@@ -47,6 +48,10 @@ class ResidencyViolation(SlaLedgerError, ValueError):
 
 class BackupRefused(SlaLedgerError, ValueError):
     """A backup cannot be written or restored as asked; nothing was changed."""
+
+
+class InvalidProof(SlaLedgerError, ValueError):
+    """A log digest or a Merkle proof is malformed, or does not verify."""
 
 
 class StoreError(SlaLedgerError, RuntimeError):

@@ -27,6 +27,7 @@ from sla_ledger.adapters.jsonl_lines import Refused, from_interchange, to_interc
 from sla_ledger.adapters.scope import LogView
 from sla_ledger.domain import events as ev
 from sla_ledger.exceptions import ImportFailed, StoreError
+from sla_ledger.merkle import leaf_hash
 
 if TYPE_CHECKING:
     from sla_ledger.application import SlaLedger
@@ -90,6 +91,11 @@ def interchange_line(event: ev.DomainEvent) -> str:
     return json.dumps(to_interchange(event), ensure_ascii=False, separators=(",", ":"))
 
 
+def leaf_of(event: ev.DomainEvent) -> bytes:
+    """The event's leaf in the log digest: the leaf hash of its line, UTF-8, no line end."""
+    return leaf_hash(interchange_line(event).encode())
+
+
 # -- import ---------------------------------------------------------------------------------
 
 
@@ -109,6 +115,7 @@ def import_jsonl(
     """
     checks = ImportCheck(ledger)
     stored: list[StoredEvent] = []
+    leaves: list[bytes] = []
     number = 0
     with _reading(source) as lines:
         for number, raw in enumerate(lines, start=1):
@@ -119,13 +126,14 @@ def import_jsonl(
                 raise ImportFailed(f"line {number}: {refusal}") from None
             if keep:  # not a file's binding when the store has its own
                 stored.append(ledger.mapper.to_stored_event(event))
+                leaves.append(leaf_of(event))
             if on_progress and number % PROGRESS_EVERY == 0:
                 on_progress(number)
     checks.residency()
     checks.probes_are_new()
     if stored:
         try:
-            ledger.import_events(stored, checks.probe_rows())
+            ledger.import_events(stored, checks.probe_rows(), leaves)
         except PersistenceError as error:
             with suppress(PersistenceError):  # name the clashing line if the store still answers
                 checks.explain_conflict()
@@ -161,5 +169,6 @@ __all__ = [
     "export_jsonl",
     "import_jsonl",
     "interchange_line",
+    "leaf_of",
     "write_jsonl",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore, PostgresFactory
@@ -11,6 +12,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
+from sla_ledger.adapters import log_leaves
 from sla_ledger.adapters.probe_index import TABLE, ProbeRow
 
 _DDL_LOCK = 0x5CA1ED6E  # any constant; names the lock that serialises schema creation
@@ -22,11 +24,17 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
     ) -> None:
         super().__init__(datastore, events_table_name=events_table_name)
         self.index_table = Identifier(datastore.schema, TABLE)
+        self.leaves_table = Identifier(datastore.schema, log_leaves.TABLE)
         self.sql_create_statements.append(
             SQL(
                 "CREATE TABLE IF NOT EXISTS {} (series bigint NOT NULL, at_us bigint NOT NULL, "
                 "ok smallint NOT NULL, latency_us bigint NOT NULL, PRIMARY KEY (series, at_us, ok))"
             ).format(self.index_table)
+        )
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {} (position bigint PRIMARY KEY, leaf bytea NOT NULL)"
+            ).format(self.leaves_table)
         )
 
     def create_table(self) -> None:
@@ -56,6 +64,45 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
                     ).format(self.index_table),
                     columns,
                 )
+
+    def _fetch_ids_after_insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        leaves: Sequence[bytes] = kwargs.get("leaves", ())
+        if leaves and ids:
+            # Still inside the insert's transaction and table lock: a leaf is
+            # recorded with its event or not at all.
+            with curs.connection.cursor() as other:
+                other.execute(
+                    SQL("INSERT INTO {} SELECT * FROM unnest(%s::bigint[], %s::bytea[])").format(
+                        self.leaves_table
+                    ),
+                    (list(ids), list(leaves)),
+                )
+        return ids
+
+    def select_leaves(self, start: int, stop: int) -> dict[int, bytes]:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                SQL("SELECT position, leaf FROM {} WHERE position BETWEEN %s AND %s").format(
+                    self.leaves_table
+                ),
+                (start, stop),
+            )
+            return {row["position"]: bytes(row["leaf"]) for row in curs.fetchall()}
+
+    def position_of(self, originator_id: UUID, version: int) -> int | None:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                SQL(
+                    "SELECT notification_id FROM {}.{} "
+                    "WHERE originator_id=%s AND originator_version=%s"
+                ).format(Identifier(self.datastore.schema), Identifier(self.events_table_name)),
+                (originator_id, version),
+            )
+            row = curs.fetchone()
+            return None if row is None else int(row["notification_id"])
 
     def existing_probes(self, series: int, lo: int, hi: int) -> dict[tuple[int, int], int]:
         with self.datastore.transaction(commit=False) as curs:

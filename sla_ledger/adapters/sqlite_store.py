@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteFactory
 
+from sla_ledger.adapters import log_leaves
 from sla_ledger.adapters.probe_index import TABLE, ProbeRow
 
 
@@ -18,16 +20,41 @@ class SqliteLedgerRecorder(SQLiteApplicationRecorder):
             f"CREATE TABLE IF NOT EXISTS {TABLE} (series INTEGER NOT NULL, at_us INTEGER NOT NULL, "
             "ok INTEGER NOT NULL, latency_us INTEGER NOT NULL, "
             "PRIMARY KEY (series, at_us, ok)) WITHOUT ROWID",
+            f"CREATE TABLE IF NOT EXISTS {log_leaves.TABLE} "
+            "(position INTEGER PRIMARY KEY, leaf BLOB NOT NULL)",
         ]
 
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         probe_rows: Sequence[ProbeRow] = kwargs.pop("probe_rows", ())
+        leaves: Sequence[bytes] = kwargs.pop("leaves", ())
         ids = super()._insert_events(c, stored_events, **kwargs)
         if probe_rows:
             c.executemany(f"INSERT INTO {TABLE} VALUES (?,?,?,?)", probe_rows)
+        if leaves and ids:
+            c.executemany(
+                f"INSERT INTO {log_leaves.TABLE} VALUES (?,?)", zip(ids, leaves, strict=True)
+            )
         return ids
+
+    def select_leaves(self, start: int, stop: int) -> dict[int, bytes]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT position, leaf FROM {log_leaves.TABLE} WHERE position BETWEEN ? AND ?",
+                (start, stop),
+            )
+            return {row[0]: bytes(row[1]) for row in c.fetchall()}
+
+    def position_of(self, originator_id: UUID, version: int) -> int | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT rowid FROM {self.events_table_name} "
+                "WHERE originator_id=? AND originator_version=?",
+                (originator_id.hex, version),
+            )
+            row = c.fetchone()
+            return None if row is None else int(row[0])
 
     def existing_probes(self, series: int, lo: int, hi: int) -> dict[tuple[int, int], int]:
         with self.datastore.transaction(commit=False) as c:

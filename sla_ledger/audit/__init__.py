@@ -1,1 +1,1 @@
-"""Audit and recovery: checking the ledger, and restoring it to a point in time."""
+"""Audit and recovery: explain, verify by replay, Merkle proofs, history, backups."""

@@ -8,15 +8,17 @@ issuing twice.
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
 from sla_ledger.domain import events as ev
-from sla_ledger.domain.projection import ContractHistory, LedgerState
+from sla_ledger.domain.projection import ContractHistory, LedgerState, Touch
 from sla_ledger.domain.reckoning import Reckoner
 from sla_ledger.domain.statement import EventRef, Statement
+from sla_ledger.domain.terms import Contract
 from sla_ledger.domain.time import duration_us, from_us, month_bounds, month_of, next_month, to_us
 
 
@@ -51,15 +53,28 @@ def close_due(state: LedgerState, now: int, due_at: int | None = None) -> list[D
         now: the ledger clock's time, stamped on what is recorded (R14).
         due_at: decide what is due as of this instant instead (never after ``now``).
     """
+    keys = [
+        (contract_id, line.line_id, month)
+        for contract_id, history in state.contracts.items()
+        for month in due_months(history, now if due_at is None else min(due_at, now))
+        for line in history.terms_for(month).lines
+    ]
+    return decide(state, keys, now)
+
+
+def decide(state: LedgerState, keys: Iterable[tuple[str, str, str]], now: int) -> list[Decision]:
+    """For each ``(contract, line, month)``: its first statement (and credit), a
+    restatement (and adjustment) if new evidence changed its figures, or nothing.
+
+    Args:
+        now: the ledger clock's time, stamped on what is recorded (R14).
+    """
     reckoner = Reckoner(state, now)
     decisions = []
-    for contract_id, history in state.contracts.items():
-        for month in due_months(history, now if due_at is None else min(due_at, now)):
-            for line in history.terms_for(month).lines:
-                key = (contract_id, line.line_id, month)
-                decision = _decide(state, reckoner, key, history, now)
-                if decision is not None:
-                    decisions.append(decision)
+    for key in keys:
+        decision = _decide(state, reckoner, key, state.contracts[key[0]], now)
+        if decision is not None:
+            decisions.append(decision)
     return decisions
 
 
@@ -118,13 +133,21 @@ def _new_evidence(
     state: LedgerState, previous: Statement, seen: int, history: ContractHistory
 ) -> tuple[EventRef, ...]:
     """Evidence recorded after ``previous`` that bears on its service and month."""
-    terms = history.terms_for(previous.month)
+    return tuple(t.ref for t in touching(state, previous, history.terms_for(previous.month), seen))
+
+
+def touching(
+    state: LedgerState, statement: Statement, terms: Contract, after: int = 0
+) -> list[Touch]:
+    """Evidence folded after log position ``after`` that bears on ``statement``'s service
+    over its month (widened by ``min_downtime``, as R7 judges periods whole): the events
+    that may change its figures (R12), in log order."""
     margin = duration_us(terms.min_downtime)
-    lo, hi = to_us(previous.period_start) - margin, to_us(previous.period_end) + margin
-    touches = state.touches.get(previous.service, [])
-    # Touches are folded in log order: only the tail after ``seen`` can be new.
-    after = bisect_right(touches, seen, key=lambda t: t.position)
-    return tuple(t.ref for t in touches[after:] if t.lo < hi and t.hi > lo)
+    lo, hi = to_us(statement.period_start) - margin, to_us(statement.period_end) + margin
+    touches = state.touches.get(statement.service, [])
+    # Touches are folded in log order: only the tail after ``after`` can be new.
+    start = bisect_right(touches, after, key=lambda t: t.position)
+    return [t for t in touches[start:] if t.lo < hi and t.hi > lo]
 
 
 def _credit(

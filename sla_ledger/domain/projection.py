@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from array import array
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -10,7 +11,7 @@ from uuid import UUID
 from sla_ledger.domain import events as ev
 from sla_ledger.domain.evidence import FOREVER, EvidenceIndex, parse_probe_id
 from sla_ledger.domain.measure import Announcement
-from sla_ledger.domain.statement import EventRef, Statement
+from sla_ledger.domain.statement import EventRef, LogDigest, Statement
 from sla_ledger.domain.terms import Contract, Service
 from sla_ledger.domain.time import duration_us, to_us
 
@@ -114,6 +115,9 @@ class LedgerState:
     def __init__(self) -> None:
         self.position = 0
         self.last_recorded = 0
+        self.positions = array("q")  # the position of each event folded, in log order
+        self.digest: LogDigest | None = None
+        """The digest of the log folded so far, kept by whoever folds it."""
         self.region: str | None = None
         self.bound_at = 0  # the position of the binding (0: unbound)
         self.transfers: list[ev.RegionTransferAuthorised] = []
@@ -134,6 +138,7 @@ class LedgerState:
         handler = getattr(self, "_on_" + type(event).__name__)
         recorded = to_us(event.recorded_at)
         handler(event, position, recorded)
+        self.positions.append(position)
         self.position = max(self.position, position)
         self.last_recorded = max(self.last_recorded, recorded)
 
@@ -274,9 +279,12 @@ class LedgerState:
         history = self.statements[(s.contract_id, s.line_id, s.month)]
         history.versions.append(s)
         history.stream_version = event.originator_version
-        # An imported log is renumbered without the gaps the original store may have
-        # had: nothing after the statement's own event can have been seen by it.
-        history.seen = min(s.log_position, position - 1)
+        if s.log_digest is not None and 0 < s.log_digest.size <= len(self.positions):
+            # The statement saw the log's first ``size`` events, whatever this store
+            # numbers them (an imported log is renumbered without the original's gaps).
+            history.seen = self.positions[s.log_digest.size - 1]
+        else:
+            history.seen = min(s.log_position, position - 1)
 
     def _on_StatementIssued(self, event: ev.StatementIssued, position: int, recorded: int) -> None:
         self._statement(event, position)

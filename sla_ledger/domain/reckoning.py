@@ -214,6 +214,7 @@ class Reckoner:
             changed_by=changed_by,
             log_position=self.state.position,
             known_at=from_us(min(self.known_at, self.now)),
+            log_digest=self.state.digest,
         )
 
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from sla_ledger.domain.values import Duration, Exact, ExactFraction, Instant
 
@@ -63,6 +63,17 @@ class MaintenanceWindow(_Frozen):
     excluded: Duration
 
 
+class LogDigest(_Frozen):
+    """The Merkle tree head of the first ``size`` events of the log (docs/log-digest.md)."""
+
+    size: int = Field(ge=0)
+    root: str = Field(pattern="^[0-9a-f]{64}$")
+    """The tree's root hash, lowercase hexadecimal."""
+
+    def __str__(self) -> str:
+        return f"{self.size}:{self.root}"
+
+
 class Statement(_Frozen):
     """The figures of one contract line for one month (R9, R10), with their evidence.
 
@@ -102,6 +113,8 @@ class Statement(_Frozen):
     changed_by: tuple[EventRef, ...] = ()
     log_position: int
     known_at: Instant
+    log_digest: LogDigest | None = None
+    """The digest of the log it was computed from: its first ``log_digest.size`` events."""
 
     def figures(self) -> tuple[object, ...]:
         """What a restatement compares: a change here is a change of the statement."""

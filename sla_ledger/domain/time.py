@@ -125,9 +125,24 @@ def month_of(instant_us: int, zone_name: str) -> str:
 _NAIVE_EPOCH = datetime(1970, 1, 1)
 
 
+_DAY_US = 86_400 * SECOND_US
+_HOUR_MINUTE = tuple(f"{h:02d}:{m:02d}:" for h in range(24) for m in range(60))
+_SECONDS = tuple(f"{s:02d}" for s in range(60))
+
+
+@lru_cache(maxsize=1024)
+def _day_prefix(day: int) -> str:
+    return (_NAIVE_EPOCH + timedelta(days=day)).isoformat()[:11]  # "YYYY-MM-DDT"
+
+
 def format_instant(instant_us: int) -> str:
     """RFC 3339 in UTC with microseconds only when needed."""
-    return (_NAIVE_EPOCH + timedelta(microseconds=instant_us)).isoformat() + "Z"
+    # Probe batches render millions of instants (export, log digest): no datetime per call.
+    day, rest = divmod(instant_us, _DAY_US)
+    seconds, micros = divmod(rest, SECOND_US)
+    minute, second = divmod(seconds, 60)
+    text = _day_prefix(day) + _HOUR_MINUTE[minute] + _SECONDS[second]
+    return text + (f".{micros:06d}Z" if micros else "Z")
 
 
 def format_duration(us: int) -> str:

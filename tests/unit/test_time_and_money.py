@@ -3,12 +3,15 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sla_ledger import InvalidTerms
 from sla_ledger.domain.money import check_amount, round_half_up
 from sla_ledger.domain.time import (
     day_start_us,
     format_duration,
+    format_instant,
     from_us,
     month_bounds,
     month_of,
@@ -88,3 +91,10 @@ def test_amounts_finer_than_the_minor_unit_or_negative_are_refused():
 def test_durations_read_exactly():
     assert format_duration(45 * 60_000_000) == "45m 0s"
     assert format_duration(HOUR + 1) == "1h 00m 0.000001s"
+
+
+@given(st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30)))
+def test_an_instant_is_rendered_as_rfc_3339_utc_with_microseconds_only_when_needed(naive):
+    text = format_instant(to_us(naive.replace(tzinfo=UTC)))
+    assert text == naive.isoformat() + "Z"
+    assert datetime.fromisoformat(text) == naive.replace(tzinfo=UTC)
