@@ -1,20 +1,22 @@
 """Backups of a live ledger, and restores of one up to a point in time.
 
 A backup is a directory with the log as an open interchange file and a manifest
-(``backup_files``). It is a consistent prefix of the log while writers go on:
-it reads up to the last log position stored when it starts, and no event can
-later appear at or below that position. On SQLite there is one writer at a
-time and positions are rowids given under its lock; on PostgreSQL every insert
-transaction takes ``LOCK TABLE ... IN EXCLUSIVE MODE`` before it draws its
-positions from the sequence, so transactions take positions in the order they
-commit. PostgreSQL may skip positions (a rolled-back insert still used them),
-so a position is not an event count: the manifest keeps the runs of positions.
+(``backup_files``; ``backup_check`` checks one against the other). It is a
+consistent prefix of the log while writers go on: it reads up to the last log
+position stored when it starts, and no event can later appear at or below it.
+On SQLite there is one writer at a time and positions are rowids given under
+its lock; on PostgreSQL every insert transaction takes ``LOCK TABLE ... IN
+EXCLUSIVE MODE`` before it draws its positions from the sequence, so
+transactions take positions in the order they commit. PostgreSQL may skip
+positions (a rolled-back insert still used them), so a position is not an
+event count: the manifest keeps the runs of positions.
 
 A first backup is written into a hidden directory beside the target and renamed
 into place when complete; an appending run extends events.jsonl in place and
 then replaces the manifest whole. Either way a killed run leaves the previous
 complete backup, or none. A restore imports the backup, or its first part,
-into a new, empty store through ``import_jsonl``, with all its checks.
+into a new, empty store through ``import_jsonl``, with all its checks, and
+compares the restored log's digest with the backup's lines'.
 """
 
 from __future__ import annotations
@@ -29,18 +31,11 @@ from typing import IO, TYPE_CHECKING, cast
 
 from sla_ledger.adapters.jsonl import ImportReport, import_jsonl
 from sla_ledger.audit import backup_store
-from sla_ledger.audit.backup_files import (
-    EVENTS_FILE,
-    Manifest,
-    check_events,
-    line_head,
-    lines_within,
-    read_manifest,
-    write_manifest,
-)
+from sla_ledger.audit.backup_check import check_events, line_head, lines_within
+from sla_ledger.audit.backup_files import EVENTS_FILE, Manifest, read_manifest, write_manifest
 from sla_ledger.audit.backup_writing import BackupLog, Progress, locked, new_directory
 from sla_ledger.domain.time import is_aware
-from sla_ledger.exceptions import BackupRefused
+from sla_ledger.exceptions import BackupRefused, StoreError
 
 if TYPE_CHECKING:
     from sla_ledger.application import SlaLedger
@@ -58,6 +53,8 @@ class BackupReport:
     last_position: int | None
     last_recorded_at: datetime | None
     updated_at: datetime
+    digest: str
+    """The log digest ``SIZE:ROOT`` of the backup's events: the source log's at that size."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +70,8 @@ class RestoreReport:
     last_position: int | None
     last_recorded_at: datetime | None
     backup_updated_at: datetime
+    digest: str
+    """The restored log's digest ``SIZE:ROOT``: that of the backed-up log at that size."""
     splits_instant: bool = False
     """The last event restored and the first one left out were recorded at the same
     instant: maybe one transaction (a month close's statements and credits) cut in two."""
@@ -118,14 +117,13 @@ def _append(ledger: SlaLedger, target: Path, on_progress: Progress | None) -> Ba
     read_manifest(target)  # a clear refusal when there is no backup at all
     with locked(target / EVENTS_FILE) as stream:
         old = read_manifest(target)  # again: another run may have ended meanwhile
-        samples = backup_store.samples(old.events)
-        checked = check_events(stream, old, str(target / EVENTS_FILE), keep=samples)
-        backup_store.check_prefix(ledger, old, checked.kept, target)
+        checked = check_events(stream, old, str(target / EVENTS_FILE))
+        backup_store.check_prefix(ledger, old, target)
         stop = ledger.recorder.max_notification_id() or 0
         now = ledger.clock.now()
         stream.seek(old.bytes)
         stream.truncate()  # what a killed run left after the backup
-        log = BackupLog.continuing(old, checked.hasher)
+        log = BackupLog.continuing(old, checked.hasher, checked.frontier)
         added = log.write(ledger, stream, old.last_position or 0, stop, on_progress)
         manifest = log.manifest(old.source, old.created_at, now)
         write_manifest(target, manifest)
@@ -142,6 +140,7 @@ def _report(target: Path, manifest: Manifest, added: int, *, appended: bool) -> 
         last_position=manifest.last_position,
         last_recorded_at=manifest.last_event.recorded_at if manifest.last_event else None,
         updated_at=manifest.updated_at,
+        digest=manifest.digest,
     )
 
 
@@ -171,15 +170,18 @@ def restore(
     instant, count = _cut(manifest, until, position)
     with _events_file(directory) as stream:  # one for the check and the import
         around = frozenset() if count is None else frozenset({count, count + 1})
-        checked = check_events(stream, manifest, str(directory / EVENTS_FILE), instant, around)
-        cut = checked.cut if count is None else count
+        name = str(directory / EVENTS_FILE)
+        checked = check_events(stream, manifest, name, instant or count, around)
+        cut = checked.cut
         with backup_store.empty_target(url) as (ledger, target):
             stream.seek(0)
             report = _import(ledger, stream, manifest, cut, on_progress)
-            # DIGEST (issue 3, tamper evidence): when SlaLedger.digest() lands, check here
-            # that ledger.digest() equals the digest the manifest records for the backup's
-            # first ``cut`` events (for a cut, the backup's lines give the tree to check it
-            # against), and refuse with the restored store's and the manifest's roots if not.
+            digest = str(ledger.digest())
+            if digest != checked.cut_digest:  # what was written is not what was read
+                raise StoreError(
+                    f"the restored log's digest is {digest}, not {checked.cut_digest} as the "
+                    f"backup's first {cut} lines: run 'sla-ledger verify' on {target}"
+                )
             last_recorded = backup_store.last_recorded_at(ledger)
     return RestoreReport(
         path=directory,
@@ -190,6 +192,7 @@ def restore(
         last_position=manifest.position_of(cut) if cut else None,
         last_recorded_at=last_recorded,
         backup_updated_at=manifest.updated_at,
+        digest=digest,
         splits_instant=count is not None and _same_instant(checked.kept, count),
     )
 

@@ -1,4 +1,4 @@
-"""The files of a backup: its manifest, and the check of its events file against it.
+"""The files of a backup, and its manifest (``backup_check`` checks one against the other).
 
 A backup is a directory::
 
@@ -8,21 +8,16 @@ A backup is a directory::
 
 The manifest is the commit point of every backup run: the backup is the first
 ``bytes`` bytes of events.jsonl, ``events`` whole lines whose SHA-256 is
-``sha256``. A run killed while appending leaves bytes after them, which
-nothing reads and the next run cuts off.
+``sha256`` and whose log digest is ``digest``. A run killed while appending
+leaves bytes after them, which nothing reads and the next run cuts off.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import re
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Final, Literal, NoReturn, Self
+from typing import Final, Literal, Self
 from uuid import UUID
 
 from pydantic import (
@@ -37,20 +32,12 @@ from pydantic import (
 )
 
 from sla_ledger.adapters.files import written_whole
-from sla_ledger.adapters.jsonl_lines import Refused, from_interchange
-from sla_ledger.exceptions import BackupRefused, ImportFailed
-
-if TYPE_CHECKING:
-    from hashlib import _Hash
+from sla_ledger.exceptions import BackupRefused
 
 FORMAT: Final = "sla-ledger-backup"
 FORMAT_VERSION: Final = 1
 EVENTS_FILE = "events.jsonl"
 MANIFEST_FILE = "manifest.json"
-
-# What the backup writes first on every line (jsonl_lines.to_interchange's key order);
-# any other line is read whole.
-_HEAD = re.compile(rb'^\{"type":"(\w+)","schema_version":\d+,"recorded_at":"([^"]+)"')
 
 
 class _Model(BaseModel):
@@ -65,7 +52,7 @@ class Source(_Model):
 
 
 class LastEvent(_Model):
-    """The identity of a backup's last event, to recognise its store on the next run."""
+    """A backup's last event: its type, stream, version and recording time."""
 
     type: str
     originator_id: UUID
@@ -85,6 +72,8 @@ class Manifest(_Model):
     events: NonNegativeInt
     bytes: NonNegativeInt
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    digest: str = Field(pattern=r"^\d+:[0-9a-f]{64}$")
+    """The log digest ``SIZE:ROOT`` of the backup's events (docs/log-digest.md)."""
     positions: tuple[tuple[PositiveInt, PositiveInt], ...]
     first_recorded_at: AwareDatetime | None
     last_event: LastEvent | None
@@ -98,6 +87,8 @@ class Manifest(_Model):
             raise ValueError("the position runs are not in increasing order")
         if (self.last_event is None) != (self.events == 0):
             raise ValueError("last_event must be given exactly when there are events")
+        if int(self.digest.split(":")[0]) != self.events:
+            raise ValueError("the digest's size is not the number of events")
         return self
 
     @property
@@ -181,116 +172,14 @@ def sync_directory(directory: Path) -> None:
         os.close(fd)
 
 
-@dataclass(frozen=True)
-class Checked:
-    """A backup's events file, checked: ``cut`` is how many leading lines were recorded
-    at or before the instant asked (all of them without one; a region binding counts as
-    before it); ``hasher`` the SHA-256 so far, to go on with."""
-
-    cut: int
-    hasher: _Hash
-    kept: dict[int, bytes]
-
-
-def check_events(
-    stream: IO[bytes],
-    manifest: Manifest,
-    name: str,
-    until: datetime | None = None,
-    keep: frozenset[int] = frozenset(),
-) -> Checked:
-    """Read the backup's lines from ``stream`` and check them against the manifest.
-
-    ``ImportFailed`` names the line where the file is cut short or damaged.
-
-    Args:
-        keep: the numbers of lines to return in ``Checked.kept``.
-    """
-    hasher = hashlib.sha256()
-    lines, whole = 0, True
-    cut: int | None = None
-    kept: dict[int, bytes] = {}
-    for raw in lines_within(stream, manifest.bytes):
-        hasher.update(raw)
-        whole = raw.endswith(b"\n")
-        lines += whole
-        if lines in keep:
-            kept[lines] = raw
-        if until is not None and cut is None and _recorded_after(raw, until):
-            cut = lines - 1
-    size = os.fstat(stream.fileno()).st_size
-    if size < manifest.bytes:
-        raise ImportFailed(
-            f"line {lines + 1}: cut short: {name} ends within it, after {size} of the "
-            f"backup's {manifest.bytes} bytes"
-            if not whole
-            else f"line {lines + 1}: missing: {name} ends after line {lines}, but the "
-            f"backup holds {manifest.events} events"
-        )
-    if not whole or lines != manifest.events or hasher.hexdigest() != manifest.sha256:
-        stream.seek(0)
-        _locate_damage(stream, manifest, name)
-    return Checked(lines if cut is None else cut, hasher, kept)
-
-
-def lines_within(stream: IO[bytes], limit: int) -> Iterator[bytes]:
-    """The lines of the first ``limit`` bytes of ``stream`` (the last may lack its end)."""
-    left = limit
-    while left > 0:
-        raw = stream.readline(left)
-        if not raw:
-            return
-        left -= len(raw)
-        yield raw
-
-
-def _recorded_after(raw: bytes, until: datetime) -> bool:
-    head = line_head(raw)
-    # A region binding says when its store was created, not when history happened.
-    return head is not None and head[0] != "LedgerBound" and head[1] > until
-
-
-def line_head(raw: bytes) -> tuple[str, datetime] | None:
-    """The type and ``recorded_at`` of a line; None for a damaged one (checks name it)."""
-    head = _HEAD.match(raw)
-    try:
-        if head is not None:
-            kind, recorded = head.group(1).decode(), head.group(2).decode()
-        else:
-            obj = json.loads(raw)
-            kind, recorded = obj["type"], obj["recorded_at"]
-        return str(kind), datetime.fromisoformat(recorded)
-    except (ValueError, KeyError, TypeError):
-        return None
-
-
-def _locate_damage(stream: IO[bytes], manifest: Manifest, name: str) -> NoReturn:
-    for number, raw in enumerate(lines_within(stream, manifest.bytes), start=1):
-        try:
-            from_interchange(raw)
-        except Refused as refusal:
-            raise ImportFailed(
-                f"line {number}: {refusal} ({name} was changed after the backup wrote it)"
-            ) from None
-    raise ImportFailed(
-        f"{name} does not match the SHA-256 its manifest records: it was changed after the "
-        "backup wrote it; every line is still a well-formed event, so an event's content "
-        "was altered: restore from another copy of the backup"
-    )
-
-
 __all__ = [
     "EVENTS_FILE",
     "FORMAT",
     "FORMAT_VERSION",
     "MANIFEST_FILE",
-    "Checked",
     "LastEvent",
     "Manifest",
     "Source",
-    "check_events",
-    "line_head",
-    "lines_within",
     "read_manifest",
     "sync_directory",
     "write_manifest",

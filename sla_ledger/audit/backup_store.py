@@ -6,19 +6,16 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
+from itertools import zip_longest
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from eventsourcing.postgres import PostgresApplicationRecorder
-from eventsourcing.sqlite import SQLiteApplicationRecorder
-from psycopg.sql import SQL, Identifier
-
-from sla_ledger.adapters.jsonl import interchange_line
-from sla_ledger.adapters.jsonl_lines import from_interchange
+from sla_ledger.adapters.log_leaves import LeafStore, recorded_leaves
 from sla_ledger.audit.backup_files import Manifest, Source
 from sla_ledger.bootstrap import open_ledger, store_env
 from sla_ledger.domain import events as ev
-from sla_ledger.exceptions import BackupRefused, StoreError
+from sla_ledger.exceptions import BackupRefused
+from sla_ledger.merkle import Frontier
 
 if TYPE_CHECKING:
     from sla_ledger.application import SlaLedger
@@ -41,73 +38,37 @@ def describe(env: Mapping[str, str]) -> Source:
     return Source(kind="postgresql", store=f"{user}@{where}" if user else where)
 
 
-SAMPLES = 16
-"""How many of a backup's lines an appending run compares with the store, the last among them."""
-
-
-def samples(events: int) -> frozenset[int]:
-    """The numbers of the lines to compare: spread evenly over the backup, and its last."""
-    return frozenset(-(-i * events // SAMPLES) for i in range(1, SAMPLES + 1)) - {0}
-
-
-def check_prefix(
-    ledger: SlaLedger, manifest: Manifest, lines: Mapping[int, bytes], target: Path
-) -> None:
-    """``BackupRefused`` unless the backup's events are the start of the ledger's log, as
-    far as its sampled lines and its count of events tell.
-
-    Each sampled line must be, to the byte, the event at the same position of the store,
-    and the store must hold as many events as the backup up to its last position.
-
-    Args:
-        lines: some of the backup's lines, by number (``samples``).
-    """
-    for number, line in sorted(lines.items()):
-        position = manifest.position_of(number)
-        found = ledger.recorder.select_notifications(start=position, limit=1, stop=position)
-        there = cast(ev.DomainEvent, ledger.mapper.to_domain_event(found[0])) if found else None
-        if there is None or (interchange_line(there) + "\n").encode() != line:
-            held = "no event" if there is None else _name(there)
-            backed_up = _name(from_interchange(line))
+def check_prefix(ledger: SlaLedger, manifest: Manifest, target: Path) -> None:
+    """``BackupRefused`` unless the backup's events are the start of the ledger's log: the
+    store holds events at exactly the backup's positions up to its last, and the leaves
+    recorded with them (docs/log-digest.md) give the backup's digest."""
+    leaves = recorded_leaves(cast(LeafStore, ledger.recorder), manifest.last_position or 0)
+    frontier = Frontier()
+    for expected, (position, leaf) in zip_longest(_positions(manifest), leaves, fillvalue=(0, b"")):
+        if expected != position:
             raise BackupRefused(
-                f"{target} is not a backup of this store: its line {number} is {backed_up} at "
-                f"log position {position}, where this store holds {held}; make a new backup "
-                "into a new directory"
+                f"{target} is not a backup of this store: {_difference(expected, position)}; "
+                "make a new backup into a new directory"
             )
-    last = manifest.last_position
-    held_events = 0 if last is None else count_through(ledger, last)
-    if held_events != manifest.events:
+        frontier.append(leaf)
+    if str(frontier.digest()) != manifest.digest:
         raise BackupRefused(
-            f"{target} is not a backup of this store: it holds {manifest.events} events up to "
-            f"log position {last}, and this store holds {held_events}; make a new backup "
-            "into a new directory"
+            f"{target} is not a backup of this store: the store's first {manifest.events} "
+            f"events have the digest {frontier.digest()}, the backup's {manifest.digest}; "
+            "make a new backup into a new directory"
         )
 
 
-def _name(event: ev.DomainEvent) -> str:
-    return (
-        f"{type(event).__name__} version {event.originator_version} of stream "
-        f"{event.originator_id}, recorded at {event.recorded_at.isoformat()}"
-    )
+def _positions(manifest: Manifest) -> Iterator[int]:
+    for first, count in manifest.positions:
+        yield from range(first, first + count)
 
 
-def count_through(ledger: SlaLedger, position: int) -> int:
-    """How many events the ledger's log holds at positions up to ``position``."""
-    recorder = ledger.recorder
-    if isinstance(recorder, PostgresApplicationRecorder):
-        query = SQL("SELECT COUNT(*) AS n FROM {}.{} WHERE notification_id <= %s").format(
-            Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name)
-        )
-        with recorder.datastore.transaction(commit=False) as curs:
-            curs.execute(query, (position,))
-            row = curs.fetchone()
-            return int(row["n"]) if row else 0
-    if isinstance(recorder, SQLiteApplicationRecorder):
-        with recorder.datastore.transaction(commit=False) as c:
-            table = recorder.events_table_name
-            c.execute(f"SELECT COUNT(*) FROM {table} WHERE rowid <= ?", (position,))
-            return int(c.fetchone()[0])
-    raise StoreError(f"cannot count the events of a {type(recorder).__name__}")
+def _difference(expected: int | tuple[int, bytes], position: int) -> str:
+    """Where the backup's positions (``expected``; a tuple once they end) and the store's part."""
+    if isinstance(expected, int) and (position == 0 or expected < position):
+        return f"it holds an event at log position {expected}, where this store holds none"
+    return f"this store holds an event at log position {position}, where the backup holds none"
 
 
 @contextmanager
@@ -156,7 +117,6 @@ def last_recorded_at(ledger: SlaLedger) -> datetime | None:
 
 __all__ = [
     "check_prefix",
-    "count_through",
     "describe",
     "empty_target",
     "last_recorded_at",

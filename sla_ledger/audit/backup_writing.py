@@ -20,6 +20,7 @@ from sla_ledger.adapters.jsonl import interchange_line
 from sla_ledger.audit.backup_files import LastEvent, Manifest, Source, sync_directory
 from sla_ledger.domain import events as ev
 from sla_ledger.exceptions import BackupRefused
+from sla_ledger.merkle import Frontier, leaf_hash
 
 if TYPE_CHECKING:
     from hashlib import _Hash
@@ -35,7 +36,7 @@ Progress = Callable[[int, int], None]
 @dataclass
 class BackupLog:
     """A backup's lines so far: how many, their size and hash, the runs of their source
-    positions, when the first was recorded and what the last one is."""
+    positions, when the first was recorded, what the last one is, and their Merkle tree."""
 
     events: int = 0
     size: int = 0
@@ -43,9 +44,10 @@ class BackupLog:
     runs: list[tuple[int, int]] = field(default_factory=list)
     first_recorded_at: datetime | None = None
     last: LastEvent | None = None
+    frontier: Frontier = field(default_factory=Frontier)
 
     @classmethod
-    def continuing(cls, manifest: Manifest, hasher: _Hash) -> BackupLog:
+    def continuing(cls, manifest: Manifest, hasher: _Hash, frontier: Frontier) -> BackupLog:
         return cls(
             manifest.events,
             manifest.bytes,
@@ -53,6 +55,7 @@ class BackupLog:
             list(manifest.positions),
             manifest.first_recorded_at,
             manifest.last_event,
+            frontier,
         )
 
     def write(
@@ -84,9 +87,11 @@ class BackupLog:
         return added
 
     def _add(self, position: int, event: ev.DomainEvent, out: IO[bytes]) -> None:
-        line = (interchange_line(event) + "\n").encode()
+        text = interchange_line(event).encode()
+        line = text + b"\n"
         out.write(line)
         self.hasher.update(line)
+        self.frontier.append(leaf_hash(text))  # as the store's leaf of it (log_leaves)
         self.events += 1
         self.size += len(line)
         if self.runs and sum(self.runs[-1]) == position:
@@ -103,8 +108,6 @@ class BackupLog:
         )
 
     def manifest(self, source: Source, created_at: datetime, updated_at: datetime) -> Manifest:
-        # DIGEST (issue 3, tamper evidence): when SlaLedger.digest() lands, record here the
-        # source log's digest (SIZE:ROOT) at the backup's last event, read at the same stop.
         return Manifest(
             created_at=created_at,
             updated_at=updated_at,
@@ -112,6 +115,7 @@ class BackupLog:
             events=self.events,
             bytes=self.size,
             sha256=self.hasher.hexdigest(),
+            digest=str(self.frontier.digest()),
             positions=tuple(self.runs),
             first_recorded_at=self.first_recorded_at,
             last_event=self.last,

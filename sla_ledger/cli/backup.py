@@ -68,6 +68,7 @@ def backup_(ctx: click.Context, directory: Path, append: bool, as_json: bool) ->
         )
     else:
         click.echo(f"backed up {report.events} events to {directory}{where}")
+    click.echo(f"its log digest: {report.digest}")
 
 
 def _backup_json(report: BackupReport) -> dict[str, Any]:
@@ -80,6 +81,7 @@ def _backup_json(report: BackupReport) -> dict[str, Any]:
         "last_position": report.last_position,
         "last_recorded_at": _instant(report.last_recorded_at),
         "updated_at": _instant(report.updated_at),
+        "digest": report.digest,
     }
 
 
@@ -108,7 +110,9 @@ def restore_(
     """Rebuild the ledger backed up in DIRECTORY in a new, empty store, whole or up to a point.
 
     Every check of 'sla-ledger import' applies; a damaged backup is refused,
-    naming the line, and nothing is written.
+    naming the line, and nothing is written. The restored log's digest
+    (SIZE:ROOT, as 'sla-ledger digest' prints it) is that of the backed-up log
+    at that size.
 
     \b
     Example:
@@ -133,6 +137,7 @@ def restore_(
     )
     if report.last_recorded_at is not None:
         click.echo(f"the last restored event was recorded at {_instant(report.last_recorded_at)}")
+    click.echo(f"the restored log's digest: {report.digest}")
     click.echo(f"the backup last read its store at {_instant(report.backup_updated_at)}")
     if report.splits_instant:
         click.echo(f"warning: {SPLIT}", err=True)
@@ -155,6 +160,7 @@ def _restore_json(report: RestoreReport) -> dict[str, Any]:
         "last_position": report.last_position,
         "last_recorded_at": _instant(report.last_recorded_at),
         "backup_updated_at": _instant(report.backup_updated_at),
+        "digest": report.digest,
         "splits_instant": report.splits_instant,
     }
 

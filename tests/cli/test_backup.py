@@ -12,15 +12,16 @@ def test_a_backup_restores_into_a_new_store_with_every_figure(april, tmp_path):
     result = april("backup", str(tmp_path / "bk"))
     assert result.exit_code == 0, result.output
     events = len((tmp_path / "bk" / "events.jsonl").read_text().splitlines())
-    assert (
-        result.stdout
-        == f"backed up {events} events to {tmp_path / 'bk'} (log positions 1 to {events})\n"
+    digest = april("digest").stdout.strip()
+    assert result.stdout == (
+        f"backed up {events} events to {tmp_path / 'bk'} (log positions 1 to {events})\n"
+        f"its log digest: {digest}\n"
     )
 
     copy = Cli(url_of(tmp_path / "copy.db"))
     result = copy("restore", str(tmp_path / "bk"), "--to", copy.url)
     assert result.exit_code == 0, result.output
-    first, second, third = result.stdout.splitlines()
+    first, second, third, fourth = result.stdout.splitlines()
     assert first == (
         f"restored {events} of the backup's {events} events into sqlite {tmp_path / 'copy.db'}, "
         f"up to log position {events}"
@@ -29,9 +30,11 @@ def test_a_backup_restores_into_a_new_store_with_every_figure(april, tmp_path):
     assert (
         second == f"the last restored event was recorded at {manifest['last_event']['recorded_at']}"
     )
-    assert third.startswith("the backup last read its store at ")
+    assert third == f"the restored log's digest: {digest}"
+    assert fourth.startswith("the backup last read its store at ")
     statement = ("statement", "--contract", "c1", "--month", "2026-04", "--json")
     assert copy(*statement).stdout == april(*statement).stdout
+    assert copy("digest").stdout == april("digest").stdout
     assert copy("credits", "--json").stdout == april("credits", "--json").stdout
 
 
@@ -55,6 +58,7 @@ def test_backup_and_restore_speak_json(april, tmp_path):
         "last_position": 35,
         "last_recorded_at": appended["last_recorded_at"],
         "backup_updated_at": appended["updated_at"],
+        "digest": appended["digest"],
         "splits_instant": False,
     }
 

@@ -14,6 +14,7 @@ from sla_ledger import BackupRefused, ImportFailed, ManualClock, open_ledger
 from sla_ledger.adapters.jsonl import import_jsonl
 from sla_ledger.audit.backup import backup, restore
 from sla_ledger.audit.backup_files import EVENTS_FILE, MANIFEST_FILE
+from sla_ledger.merkle import Frontier, leaf_hash
 from tests.integration.backups import (
     CLOSE,
     LATE_INCIDENT,
@@ -54,6 +55,8 @@ def test_a_restored_backup_holds_the_same_events_statements_and_credits(
     assert restored.events == report.events == manifest.events == len(everything.splitlines())
     assert restored.last_position == report.last_position == source.position
     assert restored.last_recorded_at == report.last_recorded_at == LATE_INCIDENT
+    assert restored.digest == report.digest == manifest.digest == str(source.digest())
+    assert str(copy.digest()) == str(source.digest())
 
 
 def test_the_manifest_maps_positions_across_the_gaps_postgresql_leaves(source_url, tmp_path):
@@ -100,6 +103,7 @@ def test_restore_until_a_number_of_events_keeps_that_many(source_url, new_store,
 
     assert export_text(open_ledger(target)) == first_lines(export_text(source), 7)
     assert report.events == 7
+    assert report.digest == f"7:{source.prove_consistency(7).old_root}"
     assert report.last_position == 7  # before the gap
 
 
@@ -324,6 +328,7 @@ def test_every_import_check_applies_even_to_a_backup_whose_manifest_was_rewritte
             "events": manifest.events - 1,
             "bytes": len(forged),
             "sha256": hashlib.sha256(forged).hexdigest(),
+            "digest": str(Frontier(leaf_hash(ln[:-1]) for ln in forged.splitlines(True)).digest()),
             "positions": ((start, count - 1), *rest),
         }
     )
@@ -343,3 +348,16 @@ def test_a_backup_of_a_newer_format_is_refused_saying_which(source_url, tmp_path
     with pytest.raises(BackupRefused, match="format version 2; this sla-ledger reads version 1"):
         restore(tmp_path / "bk", f"sqlite:///{tmp_path}/never.db")
     assert not (tmp_path / "never.db").exists()
+
+
+def test_a_manifest_whose_digest_is_not_its_lines_is_refused(source_url, tmp_path):
+    backup(open_ledger(source_url), tmp_path / "bk")
+    path = tmp_path / "bk" / MANIFEST_FILE
+    manifest = manifest_of(tmp_path / "bk")
+    other = f"{manifest.events}:{'0' * 64}"
+    path.write_text(manifest.model_copy(update={"digest": other}).model_dump_json())
+
+    with pytest.raises(BackupRefused, match="the manifest was changed after the backup wrote it"):
+        restore(tmp_path / "bk", f"sqlite:///{tmp_path}/never.db")
+    with pytest.raises(BackupRefused, match="the manifest was changed after the backup wrote it"):
+        backup(open_ledger(source_url), tmp_path / "bk", append=True)

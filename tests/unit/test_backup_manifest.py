@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from sla_ledger.audit.backup_files import LastEvent, Manifest, Source
-from sla_ledger.audit.backup_store import describe, samples
+from sla_ledger.audit.backup_store import describe
 from sla_ledger.bootstrap import store_env
 
 NOW = datetime(2026, 5, 3, tzinfo=UTC)
@@ -27,6 +27,7 @@ def manifest(positions: tuple[tuple[int, int], ...], events: int | None = None) 
         events=total,
         bytes=1000,
         sha256="0" * 64,
+        digest=f"{total}:{'0' * 64}",
         positions=positions,
         first_recorded_at=NOW,
         last_event=last if total else None,
@@ -57,11 +58,13 @@ def test_an_empty_backup_has_no_positions():
     assert empty.lines_through(10) == 0
 
 
-def test_a_manifest_whose_runs_do_not_add_up_or_overlap_is_refused():
+def test_a_manifest_whose_runs_or_digest_do_not_add_up_is_refused():
     with pytest.raises(ValidationError, match="do not add up"):
         manifest(((1, 40),), events=41)
     with pytest.raises(ValidationError, match="not in increasing order"):
         manifest(((1, 40), (40, 2)))
+    with pytest.raises(ValidationError, match="digest's size"):
+        Manifest.model_validate(manifest(((1, 40),)).model_dump() | {"digest": f"39:{'0' * 64}"})
 
 
 def test_the_store_a_manifest_names_never_holds_a_password():
@@ -71,10 +74,3 @@ def test_the_store_a_manifest_names_never_holds_a_password():
     assert describe(store_env("sqlite:////srv/ledger.db")) == Source(
         kind="sqlite", store="/srv/ledger.db"
     )
-
-
-def test_an_append_compares_lines_spread_over_the_backup_and_its_last():
-    assert samples(0) == frozenset()
-    assert samples(3) == {1, 2, 3}
-    spread = samples(1600)
-    assert len(spread) == 16 and max(spread) == 1600 and min(spread) == 100
