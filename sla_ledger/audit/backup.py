@@ -154,6 +154,7 @@ def restore(
     until: datetime | int | None = None,
     position: int | None = None,
     on_progress: Progress | None = None,
+    cipher_key: str | None = None,
 ) -> RestoreReport:
     """Rebuild a ledger from a backup, whole or up to a point, in a new, empty store.
 
@@ -164,6 +165,8 @@ def restore(
             an ``int`` N: the first N events (the size of a log digest).
         position: the log up to and including this position of the source log.
         on_progress: called now and then with (lines read, lines to restore).
+        cipher_key: encrypt the restored events with this key, as ``open_ledger`` does
+            (default ``$SLA_LEDGER_CIPHER_KEY``; empty: no encryption).
     """
     directory = Path(path)
     manifest = read_manifest(directory)
@@ -173,7 +176,7 @@ def restore(
         name = str(directory / EVENTS_FILE)
         checked = check_events(stream, manifest, name, instant or count, around)
         cut = checked.cut
-        with backup_store.empty_target(url) as (ledger, target):
+        with backup_store.empty_target(url, cipher_key) as (ledger, target):
             stream.seek(0)
             report = _import(ledger, stream, manifest, cut, on_progress)
             digest = str(ledger.digest())

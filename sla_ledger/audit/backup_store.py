@@ -72,7 +72,7 @@ def _difference(expected: int | tuple[int, bytes], position: int) -> str:
 
 
 @contextmanager
-def empty_target(url: str) -> Iterator[tuple[SlaLedger, str]]:
+def empty_target(url: str, cipher_key: str | None = None) -> Iterator[tuple[SlaLedger, str]]:
     """The new store at ``url`` and its description; ``BackupRefused`` when it holds events.
 
     A SQLite file this creates is removed again if the block fails.
@@ -88,7 +88,7 @@ def empty_target(url: str) -> Iterator[tuple[SlaLedger, str]]:
     created = Path(where.store) if where.kind == "sqlite" else None
     if created is not None and created.exists():
         created = None
-    ledger = open_ledger(url)
+    ledger = open_ledger(url, cipher_key=cipher_key)
     try:
         held = ledger.recorder.max_notification_id()
         if held:

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from sla_ledger import BackupRefused, ImportFailed, ManualClock, open_ledger
+from sla_ledger import BackupRefused, ImportFailed, ManualClock, StoreError, open_ledger
+from sla_ledger.adapters.encryption import new_key
 from sla_ledger.adapters.jsonl import import_jsonl
 from sla_ledger.audit.backup import backup, restore
 from sla_ledger.audit.backup_files import EVENTS_FILE, MANIFEST_FILE
@@ -361,3 +362,21 @@ def test_a_manifest_whose_digest_is_not_its_lines_is_refused(source_url, tmp_pat
         restore(tmp_path / "bk", f"sqlite:///{tmp_path}/never.db")
     with pytest.raises(BackupRefused, match="the manifest was changed after the backup wrote it"):
         backup(open_ledger(source_url), tmp_path / "bk", append=True)
+
+
+def test_a_backup_of_a_store_encrypted_at_rest_is_in_clear_and_restores_encrypted_again(
+    source_url, new_store, tmp_path
+):
+    pytest.importorskip("cryptography")
+    key = new_key()
+    secret = new_store()
+    import_jsonl(
+        open_ledger(secret, cipher_key=key), io.StringIO(export_text(open_ledger(source_url)))
+    )
+    backup(open_ledger(secret, cipher_key=key), tmp_path / "bk")
+
+    assert backup_text(tmp_path / "bk") == export_text(open_ledger(source_url))
+    restore(tmp_path / "bk", target := new_store(), cipher_key=key)
+    with pytest.raises(StoreError):
+        open_ledger(target, cipher_key="")
+    assert export_text(open_ledger(target, cipher_key=key)) == backup_text(tmp_path / "bk")
