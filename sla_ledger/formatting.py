@@ -83,6 +83,8 @@ def statement_view(statement: Statement, status: str) -> RenderableType:
         ("credit", _credit(s)),
         ("known at", f"{utc(s.known_at)} (log position {s.log_position})"),
     ]
+    if s.log_digest is not None:
+        rows.append(("computed from log", str(s.log_digest)))
     for key, value in rows:
         figures.add_row(key, value)
     parts: list[RenderableType] = [figures]

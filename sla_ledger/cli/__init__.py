@@ -3,16 +3,17 @@
 Human-readable output by default, ``--json`` for machines. Every error is one
 line on stderr, ``error: ...``, with exit code 2 for bad input or usage, 1
 for anything else (the store could not be opened or written), and 3 when
-``verify`` or ``check-proof`` finds that what they check does not hold.
+``verify``, ``check-proof`` or ``explain`` finds that what they check does not hold.
 """
 
 from sla_ledger.cli import audit as _audit  # digest, verify, prove, check-proof
 from sla_ledger.cli import backup as _backup  # backup, restore
 from sla_ledger.cli import commands as _commands  # registers the commands on ``main``
 from sla_ledger.cli import encryption as _encryption  # keygen
+from sla_ledger.cli import explain as _explain  # explain
 from sla_ledger.cli import history as _history  # diff
 from sla_ledger.cli import residency as _residency  # and the data-residency ones
 from sla_ledger.cli.app import main
 
 __all__ = ["main"]
-del _audit, _backup, _commands, _encryption, _history, _residency
+del _audit, _backup, _commands, _encryption, _explain, _history, _residency
