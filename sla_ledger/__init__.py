@@ -13,6 +13,7 @@ from sla_ledger.bootstrap import default_url, open_ledger
 from sla_ledger.clock import Clock, ManualClock, SystemClock
 from sla_ledger.domain.comparison import StatementDiff
 from sla_ledger.domain.evidence import Probe
+from sla_ledger.domain.explanation import Explanation
 from sla_ledger.domain.statement import (
     AbsorbedFailure,
     EventRef,
@@ -49,6 +50,7 @@ __all__ = [
     "CreditEntry",
     "CreditTier",
     "EventRef",
+    "Explanation",
     "Finding",
     "ImportFailed",
     "InclusionProof",
