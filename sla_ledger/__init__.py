@@ -24,6 +24,7 @@ from sla_ledger.domain.statement import (
 )
 from sla_ledger.domain.terms import Component, Contract, ContractLine, CreditTier, Instance, Service
 from sla_ledger.exceptions import (
+    BackupRefused,
     ImportFailed,
     InvalidEvidence,
     InvalidProof,
@@ -40,6 +41,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AbsorbedFailure",
+    "BackupRefused",
     "Clock",
     "Component",
     "ConsistencyProof",

@@ -10,6 +10,7 @@ exception a caller would expect, so ``except ValueError`` keeps working::
     ├── ProbeConflict (ValueError)         same probe id, different content
     ├── ImportFailed (ValueError)          a malformed interchange line
     ├── ResidencyViolation (ValueError)    a record or a store of another region
+    ├── BackupRefused (ValueError)         a backup or restore that cannot be done as asked
     ├── InvalidProof (ValueError)          a log digest or proof is malformed or fails
     └── StoreError (RuntimeError)          the store could not be opened or written
 """
@@ -43,6 +44,10 @@ class ImportFailed(SlaLedgerError, ValueError):
 
 class ResidencyViolation(SlaLedgerError, ValueError):
     """A record is for another region than the ledger's, or the ledger is bound elsewhere."""
+
+
+class BackupRefused(SlaLedgerError, ValueError):
+    """A backup cannot be written or restored as asked; nothing was changed."""
 
 
 class InvalidProof(SlaLedgerError, ValueError):

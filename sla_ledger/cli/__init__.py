@@ -7,6 +7,7 @@ for anything else (the store could not be opened or written), and 3 when
 """
 
 from sla_ledger.cli import audit as _audit  # digest, verify, prove, check-proof
+from sla_ledger.cli import backup as _backup  # backup, restore
 from sla_ledger.cli import commands as _commands  # registers the commands on ``main``
 from sla_ledger.cli import completion as _completion  # completion bash|zsh|fish
 from sla_ledger.cli import encryption as _encryption  # keygen
@@ -17,4 +18,4 @@ from sla_ledger.cli import residency as _residency  # and the data-residency one
 from sla_ledger.cli.app import main
 
 __all__ = ["main"]
-del _audit, _commands, _completion, _encryption, _explain, _history, _reports, _residency
+del _audit, _backup, _commands, _completion, _encryption, _explain, _history, _reports, _residency
