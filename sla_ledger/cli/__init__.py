@@ -10,8 +10,9 @@ from sla_ledger.cli import audit as _audit  # digest, verify, prove, check-proof
 from sla_ledger.cli import commands as _commands  # registers the commands on ``main``
 from sla_ledger.cli import encryption as _encryption  # keygen
 from sla_ledger.cli import history as _history  # diff
+from sla_ledger.cli import importers as _importers  # ingest prometheus|csv, terms apply
 from sla_ledger.cli import residency as _residency  # and the data-residency ones
 from sla_ledger.cli.app import main
 
 __all__ = ["main"]
-del _audit, _commands, _encryption, _history, _residency
+del _audit, _commands, _encryption, _history, _importers, _residency
