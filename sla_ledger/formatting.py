@@ -270,11 +270,11 @@ def rejections_table(report: ImportReport, shown: int, refused: bool) -> Table:
     """The first ``shown`` rows an import rejected: where, the value, why."""
     rows = report.rejections[:shown]
     title = f"Rejected: {report.rejected:,}" + (" (nothing was recorded)" if refused else "")
-    table = _table(
-        title, ("where", "value", "reason"), [(r.where, r.value or "", r.reason) for r in rows]
-    )
-    if report.rejected > len(rows):
-        table.caption = f"the first {len(rows)}; --json lists up to {len(report.rejections)}"
+    table = _table(title, ("where", "value", "reason"), [])
+    for r in rows:  # as plain text: a reason may quote "[[target]]", which is not markup
+        table.add_row(Text(r.where), Text(r.value or ""), Text(r.reason))
+    if len(report.rejections) > len(rows):
+        table.caption = f"the first {len(rows)}; --json lists {len(report.rejections)}"
     return table
 
 

@@ -171,7 +171,7 @@ def _show(report: ImportReport, unit: str, as_json: bool, refused: bool = False)
         click.echo(
             f"{report.file}: {report.read:,} {unit} read, {report.recorded:,} probes recorded, "
             f"{report.duplicates:,} recorded before, {report.rejected:,} rejected "
-            f"({report.batches} batches)"
+            f"({report.batches} batch{'' if report.batches == 1 else 'es'})"
         )
     if report.rejections:
         fmt.console().print(fmt.rejections_table(report, SHOWN, refused))

@@ -120,7 +120,8 @@ class PrometheusMapping(BaseModel):
         """``(target, location)`` of a series with these labels, or why it has none."""
         name = labels.get("__name__")
         if name is not None and name not in self.metrics:
-            return f"metric {name!r} is not a probe result here: the mapping takes {self.metrics}"
+            taken = ", ".join(self.metrics)
+            return f"metric {name!r} is not a probe result here: the mapping takes {taken}"
         matches = [index for index, rule in enumerate(self.target) if rule.matches(labels)]
         if not matches:
             return "no [[target]] of the mapping matches its labels"
