@@ -368,3 +368,15 @@ def test_the_terms_of_a_contract_signed_in_python_read_back_equal(sqlite_ledger,
         'currency = "EUR"\n'
     )
     assert [c.action for c in apply_terms(ledger, path)] == ["unchanged"]
+
+
+def test_imports_report_their_progress_in_bytes_up_to_the_file_size(sqlite_ledger, day):
+    calls: list[tuple[int, int]] = []
+    import_prometheus(sqlite_ledger, day, MAPPING, on_progress=lambda *c: calls.append(c))
+    size = day.stat().st_size
+    assert len(calls) > 2
+    assert calls[-1] == (size, size)
+    assert [done for done, _ in calls] == sorted(done for done, _ in calls)
+    calls.clear()
+    import_csv(sqlite_ledger, PROBES_CSV, on_progress=lambda *c: calls.append(c))
+    assert calls[-1] == (PROBES_CSV.stat().st_size,) * 2
