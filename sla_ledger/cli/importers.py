@@ -17,6 +17,7 @@ from sla_ledger.importers import (
     apply_terms,
     import_csv,
     import_prometheus,
+    load_terms,
 )
 from sla_ledger.importers.report import Progress
 
@@ -204,7 +205,8 @@ def apply(ctx: click.Context, file: Path, as_json: bool) -> None:
     Example:
       sla-ledger terms apply examples/prometheus/terms.toml
     """
-    changes = apply_terms(store(ctx, create=True), file)
+    read = load_terms(file)  # before the store is created: a bad file leaves no trace
+    changes = apply_terms(store(ctx, create=True), read, str(file))
     if as_json:
         print_json(
             [

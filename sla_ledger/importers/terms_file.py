@@ -111,14 +111,21 @@ def _nested_model(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def apply_terms(ledger: SlaLedger, path: str | Path) -> list[TermsChange]:
+def apply_terms(
+    ledger: SlaLedger, terms: TermsFile | str | Path, source: str | None = None
+) -> list[TermsChange]:
     """Register the file's new services, sign its new contracts and amend the changed ones.
 
     Everything is checked before anything is recorded; what is recorded already is
     left as it is (``unchanged``), so applying a file twice records nothing new.
+
+    Args:
+        terms: a terms file's path, or its tables read by ``load_terms``.
+        source: how errors name the file; default its path.
     """
-    terms = load_terms(Path(path))
-    planned = plan_terms(ledger.catch_up(), terms, str(path), ledger.clock.now())
+    if not isinstance(terms, TermsFile):
+        source, terms = source or str(terms), load_terms(Path(terms))
+    planned = plan_terms(ledger.catch_up(), terms, source or "the terms", ledger.clock.now())
     done = []
     for change, value in planned:
         if change.action == "registered":

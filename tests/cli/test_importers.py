@@ -252,6 +252,9 @@ def test_terms_apply_refuses_a_bad_file_naming_table_key_and_value(cli, tmp_path
     )
     result = cli("terms", "apply", str(bad))
     assert_error(result, 2, "contract[0].lines[0]", "EUX")
+    fresh = Cli(url_of(tmp_path / "new.db"))
+    assert_error(fresh("terms", "apply", str(bad)), 2, "EUX")
+    assert not (tmp_path / "new.db").exists()
 
 
 @pytest.mark.parametrize(
