@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -10,7 +11,7 @@ import pytest
 
 from sla_ledger import InvalidTerms, UnknownReference
 from sla_ledger.domain.projection import LedgerState
-from sla_ledger.importers import load_terms
+from sla_ledger.importers import PrometheusMapping, load_terms
 from sla_ledger.importers.terms_file import plan_terms
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -177,3 +178,18 @@ def test_a_service_or_contract_given_twice_is_an_error_naming_both_tables(tmp_pa
     twice = terms(tmp_path, SERVICE + CONTRACT + CONTRACT)
     with pytest.raises(InvalidTerms, match=r"\(first in contract\[0\]\)"):
         plan_terms(LedgerState(), twice, "terms.toml", NOW)
+
+
+def toml_blocks(path: Path) -> list[str]:
+    return re.findall(r"```toml\n(.*?)```", path.read_text(), flags=re.DOTALL)
+
+
+def test_the_examples_in_docs_importers_read(tmp_path):
+    terms_block, mapping_block = toml_blocks(ROOT / "docs" / "importers.md")
+    read = terms(tmp_path, terms_block)
+    assert [c.name for c in read.service[0].components] == ["db"]
+    assert read.contract[0].starts_at == datetime(2026, 9, 30, 22, tzinfo=UTC)
+    path = tmp_path / "mapping.toml"
+    path.write_text(mapping_block)
+    mapping = PrometheusMapping.load(path)
+    assert [rule.target for rule in mapping.target] == ["shop", "shop/db/db-1", "api/web/api-1"]
