@@ -13,9 +13,21 @@ from sla_ledger.cli import completion as _completion  # completion bash|zsh|fish
 from sla_ledger.cli import encryption as _encryption  # keygen
 from sla_ledger.cli import explain as _explain  # explain
 from sla_ledger.cli import history as _history  # diff
+from sla_ledger.cli import importers as _importers  # ingest prometheus|csv, terms apply
 from sla_ledger.cli import reports as _reports  # report, portfolio
 from sla_ledger.cli import residency as _residency  # and the data-residency ones
 from sla_ledger.cli.app import main
 
 __all__ = ["main"]
-del _audit, _backup, _commands, _completion, _encryption, _explain, _history, _reports, _residency
+del (
+    _audit,
+    _backup,
+    _commands,
+    _completion,
+    _encryption,
+    _explain,
+    _history,
+    _importers,
+    _reports,
+    _residency,
+)
