@@ -14,6 +14,7 @@ from sla_ledger.clock import Clock, ManualClock, SystemClock
 from sla_ledger.domain.business_hours import BusinessHours, OpeningHours
 from sla_ledger.domain.comparison import StatementDiff
 from sla_ledger.domain.evidence import Probe
+from sla_ledger.domain.explanation import Explanation
 from sla_ledger.domain.response_statement import (
     CaseSummary,
     CaseTarget,
@@ -34,12 +35,15 @@ from sla_ledger.domain.support_terms import ResponseTarget, SupportTier
 from sla_ledger.domain.terms import Component, Contract, ContractLine, CreditTier, Instance, Service
 from sla_ledger.domain.terms_hash import canonical_json, terms_hash
 from sla_ledger.exceptions import (
+    BackupRefused,
     ImportFailed,
+    InvalidConfig,
     InvalidEvidence,
     InvalidProof,
     InvalidTerms,
     ProbeConflict,
     ResidencyViolation,
+    RowsRejected,
     SlaLedgerError,
     StoreError,
     UnknownReference,
@@ -50,6 +54,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AbsorbedFailure",
+    "BackupRefused",
     "BusinessHours",
     "CaseSummary",
     "CaseTarget",
@@ -63,10 +68,12 @@ __all__ = [
     "CreditTier",
     "EventRef",
     "ExclusionNote",
+    "Explanation",
     "Finding",
     "ImportFailed",
     "InclusionProof",
     "Instance",
+    "InvalidConfig",
     "InvalidEvidence",
     "InvalidProof",
     "InvalidTerms",
@@ -82,6 +89,7 @@ __all__ = [
     "ResidencyViolation",
     "ResponseStatement",
     "ResponseTarget",
+    "RowsRejected",
     "Service",
     "SlaLedger",
     "SlaLedgerError",

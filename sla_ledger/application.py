@@ -24,6 +24,7 @@ from sla_ledger.adapters.jsonl import leaf_of
 from sla_ledger.adapters.log_leaves import LeafStore
 from sla_ledger.adapters.probe_index import ProbeRow
 from sla_ledger.application_support import SupportCommands
+from sla_ledger.audit.explain import explain
 from sla_ledger.audit.history import statement_diff
 from sla_ledger.audit.proofs import (
     ConsistencyProof,
@@ -39,6 +40,7 @@ from sla_ledger.domain import events as ev
 from sla_ledger.domain.closing import Decision, close_due
 from sla_ledger.domain.comparison import StatementDiff
 from sla_ledger.domain.evidence import FOREVER, Probe
+from sla_ledger.domain.explanation import Explanation
 from sla_ledger.domain.ingest import FUTURE_SKEW, group_probes
 from sla_ledger.domain.projection import LedgerState
 from sla_ledger.domain.reckoning import Reckoner
@@ -437,6 +439,18 @@ class SlaLedger(SupportCommands, Application[UUID]):
         state = self.catch_up()
         reckoner = Reckoner(state, to_us(self._now()), _known(as_known_at), _known(until, "until"))
         return reckoner.statement(contract_id, line_id, month)
+
+    def explain(
+        self, contract_id: str, line_id: str, month: str, as_known_at: datetime | None = None
+    ) -> Explanation:
+        """The full derivation of a statement: each down and unknown interval with the
+        evidence that opened and closed it, maintenance decisions and the arithmetic.
+
+        Explains the issued version (the latest, or the one current at ``as_known_at``)
+        by replaying the log it was computed from and checking it reproduces; a month
+        not issued yet is explained as computed now. See ``sla_ledger.audit.explain``.
+        """
+        return explain(self, contract_id, line_id, month, as_known_at)
 
     def statement_diff(
         self,

@@ -8,13 +8,21 @@ exception a caller would expect, so ``except ValueError`` keeps working::
     ├── InvalidTerms (ValueError)          services, contracts, credit schedules
     ├── UnknownReference (LookupError)     a service, target, location, contract ...
     ├── ProbeConflict (ValueError)         same probe id, different content
-    ├── ImportFailed (ValueError)          a malformed interchange line
+    ├── ImportFailed (ValueError)          a malformed interchange line or monitoring file
+    │   └── RowsRejected                   a strict import found rows it cannot record
+    ├── InvalidConfig (ValueError)         an importer's mapping file or CSV options
     ├── ResidencyViolation (ValueError)    a record or a store of another region
+    ├── BackupRefused (ValueError)         a backup or restore that cannot be done as asked
     ├── InvalidProof (ValueError)          a log digest or proof is malformed or fails
     └── StoreError (RuntimeError)          the store could not be opened or written
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sla_ledger.importers.report import ImportReport
 
 
 class SlaLedgerError(Exception):
@@ -38,11 +46,31 @@ class ProbeConflict(SlaLedgerError, ValueError):
 
 
 class ImportFailed(SlaLedgerError, ValueError):
-    """An interchange file could not be imported; nothing was written."""
+    """A file could not be imported. For an interchange file nothing was written; for a
+    monitoring file the message says how many probes were recorded before the fault."""
+
+
+class RowsRejected(ImportFailed):
+    """A strict import found rows it cannot record, so it recorded nothing.
+
+    ``report`` lists them (``sla_ledger.importers.ImportReport``).
+    """
+
+    def __init__(self, message: str, report: ImportReport) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+class InvalidConfig(SlaLedgerError, ValueError):
+    """An importer's configuration (a Prometheus mapping file, CSV options) is malformed."""
 
 
 class ResidencyViolation(SlaLedgerError, ValueError):
     """A record is for another region than the ledger's, or the ledger is bound elsewhere."""
+
+
+class BackupRefused(SlaLedgerError, ValueError):
+    """A backup cannot be written or restored as asked; nothing was changed."""
 
 
 class InvalidProof(SlaLedgerError, ValueError):

@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from sla_ledger import Contract, CreditEntry, Service, Statement, TermsInForce, demo
+from sla_ledger.importers.report import ImportReport
 
 KEY_STYLE = "bold cyan"
 _US = timedelta(microseconds=1)
@@ -84,6 +85,8 @@ def statement_view(statement: Statement, status: str) -> RenderableType:
         ("terms", terms_text(s.terms)),
         ("known at", f"{utc(s.known_at)} (log position {s.log_position})"),
     ]
+    if s.log_digest is not None:
+        rows.append(("computed from log", str(s.log_digest)))
     for key, value in rows:
         figures.add_row(key, value)
     parts: list[RenderableType] = [figures]
@@ -288,6 +291,18 @@ def contracts_table(contracts: Sequence[Contract]) -> Table:
             local(c.starts_at, c.time_zone),
             "\n".join(lines),
         )
+    return table
+
+
+def rejections_table(report: ImportReport, shown: int, refused: bool) -> Table:
+    """The first ``shown`` rows an import rejected: where, the value, why."""
+    rows = report.rejections[:shown]
+    title = f"Rejected: {report.rejected:,}" + (" (nothing was recorded)" if refused else "")
+    table = _table(title, ("where", "value", "reason"), [])
+    for r in rows:  # as plain text: a reason may quote "[[target]]", which is not markup
+        table.add_row(Text(r.where), Text(r.value or ""), Text(r.reason))
+    if len(report.rejections) > len(rows):
+        table.caption = f"the first {len(rows)}; --json lists {len(report.rejections)}"
     return table
 
 

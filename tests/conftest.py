@@ -118,3 +118,20 @@ def fresh_postgres_url(postgres_url: str) -> Iterator[str]:
 def postgres_databases(postgres_url: str) -> Callable[[], AbstractContextManager[str]]:
     """Makes new, empty databases, for a test that needs one per hypothesis example."""
     return lambda: new_database(postgres_url)
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The URL of an SQLite store holding the demo month (``sla_ledger.demo``), closed.
+
+    Built once per session (about 20 s); tests must only read it.
+    """
+    from sla_ledger import ManualClock, open_ledger
+    from sla_ledger.demo import SIGNED_AT, build_demo
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
+    clock = ManualClock(SIGNED_AT)
+    ledger = open_ledger(url, clock=clock)
+    build_demo(ledger, clock)
+    ledger.close()
+    return url

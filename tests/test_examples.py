@@ -22,3 +22,13 @@ def test_the_billing_feed_applies_each_credit_once():
         "applied again 0",
         "acme 2026-04 -600.00 EUR",
     ]
+
+
+def test_an_auditor_checks_a_month_from_an_export_with_hashlib_and_a_replay():
+    # SPEC's first worked example: 45 min down of 720 h -> 99.8958 %, 10 % of 1,000.00 EUR
+    assert run("audit_month.py").splitlines() == [
+        "digest of the file matches: True",
+        "replay reproduces every figure: True (1 statement)",
+        "statement computed from this log: True",
+        "April: 99.8958 % -> credit 100.00 EUR",
+    ]

@@ -46,7 +46,13 @@ def open_case(
     subject: str,
     as_json: bool,
 ) -> None:
-    """Open a support case of a contract and print its id."""
+    """Open a support case of a contract and print its id.
+
+    \b
+    Example:
+      sla-ledger case open --contract acme-eu --severity sev1 --subject "API errors"
+      sla-ledger case open --contract acme-eu --severity sev2 --opened-at 2026-04-28T10:00:00Z
+    """
     case_id = store(ctx).open_case(contract_id, severity, opened_at, subject)
     if as_json:
         print_json({"case_id": str(case_id)})
@@ -54,8 +60,16 @@ def open_case(
         click.echo(f"opened case {case_id} of contract {contract_id} (severity {severity})")
 
 
-def _step(name: str, verb: str, call: str) -> None:
-    @case.command(name)
+CASE = "5b0c4c1e-8d3a-4c55-9f0e-2a7d1c9b6e10"  # in the examples
+
+
+def _step(name: str, verb: str, call: str, note: str) -> None:
+    help_text = (
+        f"Record that a case was {verb}, now: it cannot be backdated.\n\n"
+        f'\b\nExample:\n  sla-ledger case {name} {CASE} --note "{note}"'
+    )
+
+    @case.command(name, help=help_text)
     @click.argument("case_id", type=click.UUID)
     @click.option("--note", default="", help="What was said.")
     @common_options
@@ -67,12 +81,10 @@ def _step(name: str, verb: str, call: str) -> None:
         else:
             click.echo(f"{verb} case {case_id}")
 
-    command.__doc__ = f"Record that a case was {verb}, now (it cannot be backdated)."
 
-
-_step("respond", "responded to", "respond")
-_step("update", "updated", "update_case")
-_step("resolve", "resolved", "resolve_case")
+_step("respond", "responded to", "respond", "looking into it")
+_step("update", "updated", "update_case", "fix deployed, watching")
+_step("resolve", "resolved", "resolve_case", "fixed in 2.4.1")
 
 
 @case.command("severity")
@@ -84,7 +96,12 @@ _step("resolve", "resolved", "resolve_case")
 def change_severity(
     ctx: click.Context, case_id: UUID, severity: str, reason: str, as_json: bool
 ) -> None:
-    """Give a case another severity from now on."""
+    """Give a case another severity from now on.
+
+    \b
+    Example:
+      sla-ledger case severity 5b0c4c1e-8d3a-4c55-9f0e-2a7d1c9b6e10 sev2 --reason "workaround"
+    """
     store(ctx).change_severity(case_id, severity, reason)
     if as_json:
         print_json({"case_id": str(case_id), "severity": severity})
@@ -97,7 +114,12 @@ def change_severity(
 @common_options
 @click.pass_context
 def list_cases(ctx: click.Context, contract_id: str | None, as_json: bool) -> None:
-    """List support cases in the order they were opened."""
+    """List support cases in the order they were opened.
+
+    \b
+    Example:
+      sla-ledger case list --contract acme-eu --json
+    """
     found = store(ctx).cases(contract_id)
     if as_json:
         print_json([c.model_dump(mode="json") for c in found])
@@ -164,7 +186,13 @@ def exclude(
 def withdraw_exclusion(
     ctx: click.Context, exclusion_id: UUID, reason: str, decided_by: str, as_json: bool
 ) -> None:
-    """Withdraw an exclusion; the statements it changed are restated at the next close."""
+    """Withdraw an exclusion; the statements it changed are restated at the next close.
+
+    \b
+    Example:
+      sla-ledger withdraw-exclusion 0d9e3c52-7f1a-4b8e-9c6d-3e2f1a0b9c87 \\
+        --reason "our firewall after all" --decided-by "J. Doe, service manager"
+    """
     store(ctx).withdraw_exclusion(exclusion_id, reason, decided_by)
     if as_json:
         print_json({"exclusion_id": str(exclusion_id), "withdrawn": True})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from datetime import datetime
 from operator import sub
@@ -231,6 +231,37 @@ class EvidenceIndex:
                 best = series.recs[index]
             index = series.oks.find(0, index + 1, stop)
         return best
+
+    def deciding_probe(
+        self, target: str, location: str, instant: int, known_at: int = FOREVER
+    ) -> tuple[int, bool] | None:
+        """``(at, ok)`` of the probe a location's view at ``instant`` rests on (R3): the
+        latest valid one at or before it; of several at that instant, down if any is."""
+        series = self.series.get((target, location))
+        if series is None:
+            return None
+        ats, oks, _ = series.columns()
+        index = bisect_right(ats, instant) - 1
+        while index >= 0 and not series.valid(index, known_at):
+            index -= 1
+        if index < 0:
+            return None
+        at, first = ats[index], bisect_left(ats, ats[index])
+        down = any(not oks[i] and series.valid(i, known_at) for i in range(first, index + 1))
+        return at, not down
+
+    def invalidated(
+        self, target: str, location: str, lo: int, hi: int, known_at: int = FOREVER
+    ) -> list[tuple[int, bool]]:
+        """``(at, ok)`` of the probes in ``[lo, hi)`` invalidated by ``known_at`` (R6)."""
+        series = self.series.get((target, location))
+        if series is None:
+            return []
+        return sorted(
+            key
+            for key, recorded in series.invalidated.items()
+            if lo <= key[0] < hi and recorded <= known_at
+        )
 
     def view(
         self, target: str, location: str, lo: int, hi: int, known_at: int = FOREVER

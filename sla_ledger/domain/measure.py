@@ -188,11 +188,15 @@ def credit_percent(availability: Fraction, line: ContractLine) -> Decimal:
 
 def credit_amount(base: Fraction, percent: Decimal, line: ContractLine) -> Decimal:
     """Base x percent, capped at max_credit, rounded once half-up; nothing below the minimum."""
-    exact = base * min(Fraction(percent), Fraction(line.max_credit)) / 100
-    amount = round_half_up(exact, line.currency)
+    amount = round_half_up(exact_credit(base, percent, line), line.currency)
     if amount > 0 and amount >= line.minimum_credit:
         return amount
     return round_half_up(Fraction(0), line.currency)
+
+
+def exact_credit(base: Fraction, percent: Decimal, line: ContractLine) -> Fraction:
+    """Base x percent capped at max_credit, before rounding (R10)."""
+    return base * min(Fraction(percent), Fraction(line.max_credit)) / 100
 
 
 def truncated_percent(availability: Fraction, places: int = 4) -> str:

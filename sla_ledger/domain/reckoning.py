@@ -9,6 +9,8 @@ from sla_ledger.domain import intervals as iv
 from sla_ledger.domain.evidence import FOREVER
 from sla_ledger.domain.exclusions import apply_exclusions
 from sla_ledger.domain.measure import (
+    Figures,
+    MaintenanceDecision,
     ServiceTimeline,
     exclude_maintenance,
     figures,
@@ -21,14 +23,43 @@ from sla_ledger.domain.projection import LedgerState
 from sla_ledger.domain.statement import (
     AbsorbedFailure,
     EventRef,
+    ExclusionNote,
     MaintenanceWindow,
     Outage,
     Statement,
+    TermsInForce,
 )
+from sla_ledger.domain.terms import Contract, ContractLine
 from sla_ledger.domain.terms_hash import terms_in_force
 from sla_ledger.domain.time import duration_us, from_us, month_bounds, to_us
 from sla_ledger.domain.timeline import DOWN, UNKNOWN, Changes, filter_blips, intervals_of
 from sla_ledger.exceptions import UnknownReference
+
+
+@dataclass(frozen=True)
+class Reckoning:
+    """The steps from a contract line's terms to its month's figures (R2-R10)."""
+
+    terms: Contract
+    line: ContractLine
+    start: int
+    end: int
+    active: list[iv.Interval]
+    margin: int
+    """``min_downtime`` in microseconds (R7)."""
+    timeline: ServiceTimeline
+    """The service before the blip filter, over a window wider than the month."""
+    down: list[iv.Interval]
+    """Down after the blip filter, clipped to the month (not yet to the active period)."""
+    unknown: list[iv.Interval]
+    excluded: list[iv.Interval]
+    """Maintenance (R8) and applied exclusions (docs/rules.md), united."""
+    decisions: list[MaintenanceDecision]
+    result: Figures
+    exclusions: tuple[ExclusionNote, ...] = ()
+    """Every exclusion besides maintenance touching the active period, applied or not."""
+    in_force: TermsInForce | None = None
+    """The version and hash of ``terms`` (docs/rules.md, "Terms as data")."""
 
 
 @dataclass
@@ -111,14 +142,8 @@ class Reckoner:
         known = [t for t in times if t is not None]
         return min(known) if known else None
 
-    def statement(
-        self,
-        contract_id: str,
-        line_id: str,
-        month: str,
-        version: int = 1,
-        changed_by: tuple[EventRef, ...] = (),
-    ) -> Statement:
+    def reckon(self, contract_id: str, line_id: str, month: str) -> Reckoning:
+        """Everything a statement is computed from, before it becomes a ``Statement``."""
         history = self.state.contracts.get(contract_id)
         if history is None or history.signed_at > self.known_at:
             raise UnknownReference(f"unknown contract {contract_id!r}")
@@ -164,6 +189,35 @@ class Reckoner:
         result = figures(
             line, (start, end), active, excluded, down, unknown, terms.unknown_counts_as
         )
+        return Reckoning(
+            terms=terms,
+            line=line,
+            start=start,
+            end=end,
+            active=active,
+            margin=margin,
+            timeline=timeline,
+            down=down,
+            unknown=unknown,
+            excluded=excluded,
+            decisions=decisions,
+            result=result,
+            exclusions=exclusions,
+            in_force=terms_in_force(history, month, self.known_at),
+        )
+
+    def statement(
+        self,
+        contract_id: str,
+        line_id: str,
+        month: str,
+        version: int = 1,
+        changed_by: tuple[EventRef, ...] = (),
+    ) -> Statement:
+        r = self.reckon(contract_id, line_id, month)
+        terms, line, start, end, margin = r.terms, r.line, r.start, r.end, r.margin
+        active, excluded, down, timeline = r.active, r.excluded, r.down, r.timeline
+        result, decisions = r.result, r.decisions
         eligible = iv.subtract(active, excluded)
         outages = [
             self._outage(line.service, a, b, timeline) for a, b in iv.intersect(down, eligible)
@@ -226,8 +280,8 @@ class Reckoner:
             log_position=self.state.position,
             known_at=from_us(min(self.known_at, self.now)),
             log_digest=self.state.digest,
-            terms=terms_in_force(history, month, self.known_at),
-            exclusions=exclusions,
+            terms=r.in_force,
+            exclusions=r.exclusions,
         )
 
 
