@@ -46,6 +46,8 @@ def explanation_view(x: Explanation) -> RenderableType:
     if x.incidents:
         parts.append(_incidents(x))
     parts.append(_maintenance(x.maintenance))
+    if x.statement.exclusions:
+        parts.append(_exclusions(x))
     if x.corrections:
         parts.append(_section("Corrections (R6)", _corrections(x)))
     parts.append(_arithmetic(x))
@@ -113,7 +115,7 @@ def _periods(x: Explanation) -> list[RenderableType]:
     for number, p in enumerate(x.periods, 1):
         counted = f"counted {duration(p.counted)}"
         if p.excluded:
-            counted += f", {duration(p.excluded)} under excluded maintenance"
+            counted += f", {duration(p.excluded)} excluded (maintenance or an exclusion)"
         if p.active != p.duration:
             counted += f", {duration(p.active)} inside the active period"
         tree = _span(
@@ -258,6 +260,24 @@ def _maintenance(m: MaintenanceSummary) -> RenderableType:
     return _section(title, trees)
 
 
+def _excluded_label(x: Explanation) -> str:
+    if any(e.status == "applied" for e in x.statement.exclusions):
+        return "- excluded (maintenance, exclusions)"
+    return "- excluded maintenance"
+
+
+def _exclusions(x: Explanation) -> RenderableType:
+    trees: list[RenderableType] = []
+    for e in x.statement.exclusions:
+        tree = Tree(
+            f"[bold]{e.status}[/]: {e.category} {utc(e.start)} → {utc(e.end)}, "
+            f"excluded {duration(e.excluded)}"
+        )
+        tree.add(f"decided by {e.decided_by!r}: {e.reason!r}, recorded {utc(e.recorded_at)}")
+        trees.append(tree)
+    return _section("Exclusions besides maintenance (docs/rules.md)", trees)
+
+
 def _corrections(x: Explanation) -> list[RenderableType]:
     trees: list[RenderableType] = []
     for c in x.corrections:
@@ -277,7 +297,7 @@ def _arithmetic(x: Explanation) -> RenderableType:
         ("month length", duration(a.month_length)),
         ("- not active", duration(a.inactive)),
         ("= active", duration(a.active)),
-        ("- excluded maintenance", duration(a.excluded)),
+        (_excluded_label(x), duration(a.excluded)),
         ("= eligible", duration(a.eligible)),
         ("down (within eligible)", duration(a.down)),
         (f"unknown ({unknown_note}: {a.unknown_counts_as})", duration(a.unknown)),

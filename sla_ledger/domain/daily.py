@@ -20,7 +20,8 @@ from sla_ledger.domain.time import day_start_us, month_bounds, parse_month
 
 SpanState = Literal["up", "down", "unknown", "excluded", "inactive"]
 """What a stretch of the month counted as: ``excluded`` is qualifying maintenance
-taken out of measurement (R8), ``inactive`` time outside the contract."""
+taken out of measurement (R8) or an applied exclusion, ``inactive`` time outside the
+contract."""
 
 WindowPart = Literal["excluded", "late", "cancelled", "beyond cap"]
 """What became of a part of an announced maintenance window inside the active period."""
@@ -42,6 +43,8 @@ class MonthStates:
     """Down after the blip filter (R7), within the month."""
     unknown: list[iv.Interval]
     decisions: list[MaintenanceDecision]
+    maintenance: list[iv.Interval] | None = None
+    """The part of ``excluded`` maintenance excluded (R8); None: all of it."""
 
     @property
     def eligible(self) -> list[iv.Interval]:
@@ -77,6 +80,7 @@ def month_states(reckoner: Reckoner, contract_id: str, line_id: str, month: str)
         down=r.down,
         unknown=r.unknown,
         decisions=r.decisions,
+        maintenance=r.maintenance,
     )
 
 
@@ -99,12 +103,13 @@ def window_parts(m: MonthStates) -> list[tuple[int, int, WindowPart, Maintenance
     """Each announced window within the active period: the part excluded, and the rest
     with the reason it counted as ordinary time (R8)."""
     parts: list[tuple[int, int, WindowPart, MaintenanceDecision]] = []
+    excluded = m.excluded if m.maintenance is None else m.maintenance
     for decision in m.decisions:
         a = decision.announcement
         window = iv.intersect([(a.start, a.end)], m.active)
         rest: WindowPart = "beyond cap" if decision.status == "qualifying" else decision.status
-        parts += [(x, y, "excluded", decision) for x, y in iv.intersect(window, m.excluded)]
-        parts += [(x, y, rest, decision) for x, y in iv.subtract(window, m.excluded)]
+        parts += [(x, y, "excluded", decision) for x, y in iv.intersect(window, excluded)]
+        parts += [(x, y, rest, decision) for x, y in iv.subtract(window, excluded)]
     return sorted(parts, key=lambda p: (p[0], p[1]))
 
 

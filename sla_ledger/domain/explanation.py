@@ -106,7 +106,7 @@ class Period(_Frozen):
     active: Duration
     """The part inside the contract's active period of the month."""
     excluded: Duration
-    """The part of ``active`` under excluded maintenance (R8)."""
+    """The part of ``active`` excluded: qualifying maintenance (R8) or an applied exclusion."""
     counted: Duration
     """``active`` minus ``excluded``: the statement's down or unknown time from it."""
     opened_by: Edge

@@ -60,6 +60,8 @@ class Reckoning:
     """Every exclusion besides maintenance touching the active period, applied or not."""
     in_force: TermsInForce | None = None
     """The version and hash of ``terms`` (docs/rules.md, "Terms as data")."""
+    maintenance: list[iv.Interval] = field(default_factory=list)
+    """The part of ``excluded`` that maintenance excluded (R8)."""
 
 
 @dataclass
@@ -171,7 +173,7 @@ class Reckoner:
             for h in self.state.maintenance.values()
             if line.service in h.services and (a := h.as_known_at(self.known_at)) is not None
         ]
-        excluded, decisions = exclude_maintenance(
+        maintenance, decisions = exclude_maintenance(
             announcements,
             duration_us(terms.maintenance_notice),
             duration_us(terms.maintenance_cap),
@@ -183,7 +185,7 @@ class Reckoner:
             terms,
             line.service,
             active,
-            excluded,
+            maintenance,
             self.known_at,
         )
         result = figures(
@@ -204,6 +206,7 @@ class Reckoner:
             result=result,
             exclusions=exclusions,
             in_force=terms_in_force(history, month, self.known_at),
+            maintenance=maintenance,
         )
 
     def statement(

@@ -24,7 +24,7 @@ from sla_ledger.domain.time import duration_us, format_instant, from_us, to_us
 def maintenance_summary(k: Reckoning, catalogue: Catalogue, known_at: int) -> MaintenanceSummary:
     """Each announcement touching the active period, and the cap (R8)."""
     cap = duration_us(k.terms.maintenance_cap)
-    used = iv.total(k.excluded)
+    used = iv.total(k.maintenance)
     return MaintenanceSummary(
         notice=k.terms.maintenance_notice,
         cap=k.terms.maintenance_cap,
@@ -46,7 +46,7 @@ def _window(
     cancelled = next((step for kind, step in steps if kind == "MaintenanceCancelled"), None)
     in_period = iv.total(iv.clip(k.active, a.start, a.end))
     qualifying = d.status == "qualifying"
-    before_end = iv.clip(k.excluded, k.start, a.end) if qualifying else []
+    before_end = iv.clip(k.maintenance, k.start, a.end) if qualifying else []
     cap_left = duration_us(k.terms.maintenance_cap) - iv.total(before_end)
     over_cap = in_period - d.excluded if qualifying else 0
     history = [step for kind, step in steps if kind != "MaintenanceCancelled"]

@@ -30,6 +30,7 @@ from sla_ledger.reports.model import (
     DayFigures,
     DayLevel,
     LineReport,
+    ResponseReport,
     Span,
     Version,
     WindowSpan,
@@ -74,7 +75,20 @@ def contract_report(
         generated_at=ledger.clock.now(),
         lines=tuple(reports),
         ledger_digest=ledger.digest(),
+        response=response_report(ledger, contract_id, month, as_known_at),
     )
+
+
+def response_report(
+    ledger: SlaLedger, contract_id: str, month: str, as_known_at: datetime | None = None
+) -> ResponseReport | None:
+    """The issued response statement, or one computed month to date, or None."""
+    issued = ledger.response_statement_for(contract_id, month, as_known_at)
+    if issued is not None:
+        return ResponseReport(status="issued", statement=issued)
+    at = as_known_at or ledger.clock.now()
+    computed = ledger.compute_response_statement(contract_id, month, at, until=at)
+    return None if computed is None else ResponseReport(status="provisional", statement=computed)
 
 
 def contract_line_ids(
@@ -289,7 +303,8 @@ def _credit_records(
             recorded_at=c.recorded_at,
         )
         for c in feed
-        if (c.contract_id, c.line_id, c.month) == (s.contract_id, s.line_id, s.month)
+        if c.kind in ev.CREDIT_TYPES  # response credits are the response statement's
+        and (c.contract_id, c.line_id, c.month) == (s.contract_id, s.line_id, s.month)
         and (as_known_at is None or c.recorded_at <= as_known_at)
     )
 

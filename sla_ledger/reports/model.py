@@ -13,6 +13,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict
 
 from sla_ledger.domain.daily import SpanState, WindowPart
+from sla_ledger.domain.response_statement import ResponseStatement
 from sla_ledger.domain.statement import EventRef, LogDigest, Statement
 from sla_ledger.domain.terms import CreditTier
 from sla_ledger.domain.values import Duration, Exact, ExactFraction, Instant
@@ -132,6 +133,13 @@ class LineReport(_Frozen):
     credits: tuple[CreditRecord, ...]
 
 
+class ResponseReport(_Frozen):
+    """The contract's response statement for the month (docs/support.md)."""
+
+    status: Status
+    statement: ResponseStatement
+
+
 class ContractReport(_Frozen):
     """The monthly SLA report of a contract: what a customer receives."""
 
@@ -149,6 +157,9 @@ class ContractReport(_Frozen):
     lines: tuple[LineReport, ...]
     ledger_digest: LogDigest
     """The digest of the whole log when the report was made."""
+    response: ResponseReport | None = None
+    """Support cases, response targets and response credits, for a contract with a
+    support tier (None: it has none that month)."""
 
 
 class PortfolioRow(_Frozen):
