@@ -92,7 +92,9 @@ def build(model: type[M], data: Any, path: str, source: str) -> M:
                 build(nested, item, f"{path}.{key}[{index}]", source)
                 for index, item in enumerate(value)
             )
-        elif field is not None and timedelta in (field.annotation, *get_args(field.annotation)):
+        elif nested is not None and isinstance(value, dict):  # e.g. [contract.support]
+            value = build(nested, value, f"{path}.{key}", source)
+        elif field is not None and _is_duration(field.annotation):
             value = _duration(value)
         values[key] = value
     instance = model.__new__(model)
@@ -102,6 +104,14 @@ def build(model: type[M], data: Any, path: str, source: str) -> M:
     except ValidationError as error:
         raise InvalidTerms(f"{source}: {describe(error, path)}") from None
     return instance
+
+
+def _is_duration(annotation: Any) -> bool:
+    """A timedelta field, optional or not (``Duration | None`` keeps its Annotated form)."""
+    return any(
+        candidate is timedelta or (get_args(candidate) or (None,))[0] is timedelta
+        for candidate in (annotation, *get_args(annotation))
+    )
 
 
 def _nested_model(annotation: Any) -> type[BaseModel] | None:

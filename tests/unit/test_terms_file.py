@@ -185,11 +185,53 @@ def toml_blocks(path: Path) -> list[str]:
 
 
 def test_the_examples_in_docs_importers_read(tmp_path):
-    terms_block, mapping_block = toml_blocks(ROOT / "docs" / "importers.md")
+    terms_block, support_block, mapping_block = toml_blocks(ROOT / "docs" / "importers.md")
     read = terms(tmp_path, terms_block)
     assert [c.name for c in read.service[0].components] == ["db"]
     assert read.contract[0].starts_at == datetime(2026, 9, 30, 22, tzinfo=UTC)
+    with_support = terms(tmp_path, terms_block + support_block).contract[0].support
+    assert with_support is not None and with_support.severities == ("sev1", "sev3")
     path = tmp_path / "mapping.toml"
     path.write_text(mapping_block)
     mapping = PrometheusMapping.load(path)
     assert [rule.target for rule in mapping.target] == ["shop", "shop/db/db-1", "api/web/api-1"]
+
+
+def test_a_contract_names_its_support_tier_and_exclusion_categories_in_the_file(tmp_path):
+    text = (
+        SERVICE
+        + CONTRACT.replace(
+            "grace = 1800", 'grace = 1800\nexclusion_categories = ["customer-caused"]'
+        )
+        + """
+[contract.support]
+name = "gold"
+
+[contract.support.business_hours]
+time_zone = "Europe/Berlin"
+hours = [{ days = ["mon", "tue", "wed", "thu", "fri"], opens = "09:00", closes = "17:00" }]
+holidays = [2026-12-25]
+
+[[contract.support.targets]]
+severity = "sev1"
+first_response = "1h"
+update_interval = "4h"
+first_response_credit = "5"
+
+[[contract.support.targets]]
+severity = "sev3"
+first_response = "8h"
+clock = "business"
+"""
+    )
+    (contract,) = terms(tmp_path, text).contract
+    tier = contract.support
+    assert contract.exclusion_categories == ("customer-caused",)
+    assert [(t.severity, t.first_response, t.clock) for t in tier.targets] == [
+        ("sev1", timedelta(hours=1), "calendar"),
+        ("sev3", timedelta(hours=8), "business"),
+    ]
+    assert tier.targets[0].update_interval == timedelta(hours=4)
+    assert tier.business_hours.holidays[0].isoformat() == "2026-12-25"
+    bad = text.replace('first_response = "8h"', 'first_response = "0s"')
+    assert "contract[0].support.targets[1]" in error_of(tmp_path, bad)
