@@ -206,3 +206,5 @@ EVIDENCE_TYPES = frozenset(
     }
 )
 CREDIT_TYPES = ("CreditIssued", "CreditAdjusted")
+CLOSE = (StatementIssued, StatementRestated, CreditIssued, CreditAdjusted)
+"""The events a month close records: figures, decided from the state, never re-stamped."""
