@@ -21,7 +21,7 @@ from eventsourcing.persistence import (
 
 from sla_ledger.adapters.event_mapper import NoTranscoder, PydanticMapper
 from sla_ledger.adapters.jsonl import leaf_of
-from sla_ledger.adapters.log_leaves import LeafStore
+from sla_ledger.adapters.log_leaves import ClockBehind, LeafStore, stamp
 from sla_ledger.adapters.probe_index import ProbeRow
 from sla_ledger.application_support import SupportCommands
 from sla_ledger.audit.explain import explain
@@ -62,6 +62,7 @@ from sla_ledger.ingestion import ProbeReceipt, probe_batch
 from sla_ledger.merkle import Frontier
 
 PAGE = 500
+SAVE_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -168,13 +169,24 @@ class SlaLedger(SupportCommands, Application[UUID]):
         return now if to_us(now) >= last else from_us(last)
 
     def _save(self, *events: ev.DomainEvent, **kwargs: Any) -> None:
-        leaves = [leaf_of(event) for event in events]
-        recordings = self.save(*events, leaves=leaves, **kwargs)
+        for attempt in range(SAVE_ATTEMPTS):
+            leaves = [(leaf_of(event), stamp(event)) for event in events]
+            try:
+                recordings = self.save(*events, leaves=leaves, **kwargs)
+                break
+            except ClockBehind:
+                # Another writer committed events stamped after ours: stamp ours again,
+                # unless they are figures, which are decided again from the new state.
+                if attempt + 1 == SAVE_ATTEMPTS or any(isinstance(e, ev.CLOSE) for e in events):
+                    raise
+                self.catch_up()
+                now = self._now()
+                events = tuple(e.model_copy(update={"recorded_at": now}) for e in events)
         state = self._state
         ids = [r.notification.id for r in recordings]
         if ids and ids == list(range(state.position + 1, state.position + 1 + len(ids))):
             # Nothing was recorded by anyone else in between: fold what we just wrote.
-            for recording, leaf in zip(recordings, leaves, strict=True):
+            for recording, (leaf, _) in zip(recordings, leaves, strict=True):
                 state.apply(cast(ev.DomainEvent, recording.domain_event), recording.notification.id)
                 self._log.append(leaf)
             state.digest = self._digest()
@@ -190,16 +202,18 @@ class SlaLedger(SupportCommands, Application[UUID]):
         self,
         events: Sequence[StoredEvent],
         probe_rows: Iterable[ProbeRow] = (),
-        leaves: Sequence[bytes] = (),
+        leaves: Sequence[tuple[bytes, int]] = (),
     ) -> None:
         """Append events recorded elsewhere, as they are (ids and ``recorded_at`` kept),
         with the probe-index rows of their probe batches and their log leaves
-        (``sla_ledger.adapters.jsonl.leaf_of``), in one transaction.
+        (``(sla_ledger.adapters.jsonl.leaf_of(event), log_leaves.stamp(event))``), in
+        one transaction.
 
         Nothing here checks them: use :func:`sla_ledger.adapters.jsonl.import_jsonl`,
         which does, and calls this. ``probe_rows`` may be iterated again if the store
         retries the write. A clash with stored events or probes raises eventsourcing's
-        ``PersistenceError`` (usually ``IntegrityError``) and writes nothing.
+        ``PersistenceError`` (usually ``IntegrityError``, or ``ClockBehind`` when another
+        writer recorded events after the first one's ``recorded_at``) and writes nothing.
         """
         try:
             self.recorder.insert_events(events, probe_rows=probe_rows, leaves=leaves)
@@ -375,20 +389,26 @@ class SlaLedger(SupportCommands, Application[UUID]):
     def close_due(self, now: datetime | None = None) -> ClosedMonths:
         """:meth:`close_due_months`, returning the response statements it issued or
         restated as well as the availability statements."""
-        state = self.catch_up()
-        clock = to_us(self._now())
         due_at = None if now is None else to_us(commands.aware(now, "now"))
-        if due_at is not None and due_at > clock:
-            raise InvalidEvidence(
-                f"now {now} is after the ledger clock's {from_us(clock)}: "
-                "months close by the ledger's own time"
-            )
-        decisions = close_due(state, clock, due_at)
-        decisions += close_due_responses(state, clock, due_at, decisions)  # after them
-        try:  # usually nobody else is closing: one transaction for all
-            self._save(*(event for decision in decisions for event in decision.events))
-        except IntegrityError:  # another closer got some streams first: one by one
+        for _ in range(SAVE_ATTEMPTS):
+            state = self.catch_up()
+            clock = to_us(self._now())
+            if due_at is not None and due_at > clock:
+                raise InvalidEvidence(
+                    f"now {now} is after the ledger clock's {from_us(clock)}: "
+                    "months close by the ledger's own time"
+                )
+            decisions = _decided(state, clock, due_at)
+            try:  # usually nobody else is writing: one transaction for all
+                self._save(*(event for decision in decisions for event in decision.events))
+                break
+            except IntegrityError:
+                # Another closer got some streams first, or a writer recorded after this
+                # clock: decide again from what the log holds now.
+                continue
+        else:  # still clashing: one stream at a time, leaving those others recorded
             self.catch_up()
+            decisions = _decided(self._state, to_us(self._now()), due_at)
             decisions = [d for d in decisions if self._saved_alone(d)]
         events = [event for decision in decisions for event in decision.events]
         return ClosedMonths(
@@ -553,6 +573,13 @@ class SlaLedger(SupportCommands, Application[UUID]):
         """The proof that the log of ``size`` events (default: all) extends its first
         ``old_size`` events, e.g. those of a digest saved earlier."""
         return prove_consistency(self, old_size, size)
+
+
+def _decided(state: LedgerState, clock: int, due_at: int | None) -> list[Decision]:
+    """What a close records: availability statements, then the response statements
+    that combine their credits with response credits (docs/support.md)."""
+    decisions = close_due(state, clock, due_at)
+    return decisions + close_due_responses(state, clock, due_at, decisions)
 
 
 def _known(instant: datetime | None, what: str = "as_known_at") -> int:

@@ -24,6 +24,7 @@ from eventsourcing.persistence import IntegrityError, PersistenceError, StoredEv
 from sla_ledger.adapters.files import written_whole
 from sla_ledger.adapters.jsonl_checks import ImportCheck
 from sla_ledger.adapters.jsonl_lines import Refused, from_interchange, to_interchange
+from sla_ledger.adapters.log_leaves import stamp
 from sla_ledger.adapters.scope import LogView
 from sla_ledger.domain import events as ev
 from sla_ledger.exceptions import ImportFailed, StoreError
@@ -115,7 +116,7 @@ def import_jsonl(
     """
     checks = ImportCheck(ledger)
     stored: list[StoredEvent] = []
-    leaves: list[bytes] = []
+    leaves: list[tuple[bytes, int]] = []
     number = 0
     with _reading(source) as lines:
         for number, raw in enumerate(lines, start=1):
@@ -126,7 +127,7 @@ def import_jsonl(
                 raise ImportFailed(f"line {number}: {refusal}") from None
             if keep:  # not a file's binding when the store has its own
                 stored.append(ledger.mapper.to_stored_event(event))
-                leaves.append(leaf_of(event))
+                leaves.append((leaf_of(event), stamp(event)))
             if on_progress and number % PROGRESS_EVERY == 0:
                 on_progress(number)
     checks.residency()

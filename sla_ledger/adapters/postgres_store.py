@@ -33,7 +33,8 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
         )
         self.sql_create_statements.append(
             SQL(
-                "CREATE TABLE IF NOT EXISTS {} (position bigint PRIMARY KEY, leaf bytea NOT NULL)"
+                "CREATE TABLE IF NOT EXISTS {} "
+                "(position bigint PRIMARY KEY, leaf bytea NOT NULL, recorded_us bigint NOT NULL)"
             ).format(self.leaves_table)
         )
 
@@ -50,6 +51,20 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
     def _insert_stored_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> None:
+        leaves: Sequence[log_leaves.Leaf] = kwargs.get("leaves", ())
+        if leaves:
+            # Under the table lock, before inserting anything: eventsourcing commits
+            # what was written when an error is raised here, so nothing must be.
+            self._lock_table(curs)
+            curs.execute(
+                SQL(
+                    "SELECT recorded_us FROM {} WHERE recorded_us != %s "
+                    "ORDER BY position DESC LIMIT 1"
+                ).format(self.leaves_table),
+                (log_leaves.UNORDERED,),
+            )
+            row = curs.fetchone()
+            log_leaves.check_not_behind(None if row is None else row["recorded_us"], leaves)
         super()._insert_stored_events(curs, stored_events, **kwargs)  # takes the table lock
         probe_rows: Sequence[ProbeRow] = kwargs.get("probe_rows", ())
         if probe_rows:
@@ -69,16 +84,18 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        leaves: Sequence[bytes] = kwargs.get("leaves", ())
+        leaves: Sequence[log_leaves.Leaf] = kwargs.get("leaves", ())
         if leaves and ids:
             # Still inside the insert's transaction and table lock: a leaf is
             # recorded with its event or not at all.
+            hashes, stamps = zip(*leaves, strict=True)
             with curs.connection.cursor() as other:
                 other.execute(
-                    SQL("INSERT INTO {} SELECT * FROM unnest(%s::bigint[], %s::bytea[])").format(
-                        self.leaves_table
-                    ),
-                    (list(ids), list(leaves)),
+                    SQL(
+                        "INSERT INTO {} SELECT * FROM "
+                        "unnest(%s::bigint[], %s::bytea[], %s::bigint[])"
+                    ).format(self.leaves_table),
+                    (list(ids), list(hashes), list(stamps)),
                 )
         return ids
 

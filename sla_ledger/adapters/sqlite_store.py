@@ -21,20 +21,29 @@ class SqliteLedgerRecorder(SQLiteApplicationRecorder):
             "ok INTEGER NOT NULL, latency_us INTEGER NOT NULL, "
             "PRIMARY KEY (series, at_us, ok)) WITHOUT ROWID",
             f"CREATE TABLE IF NOT EXISTS {log_leaves.TABLE} "
-            "(position INTEGER PRIMARY KEY, leaf BLOB NOT NULL)",
+            "(position INTEGER PRIMARY KEY, leaf BLOB NOT NULL, recorded_us INTEGER NOT NULL)",
         ]
 
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         probe_rows: Sequence[ProbeRow] = kwargs.pop("probe_rows", ())
-        leaves: Sequence[bytes] = kwargs.pop("leaves", ())
+        leaves: Sequence[log_leaves.Leaf] = kwargs.pop("leaves", ())
         ids = super()._insert_events(c, stored_events, **kwargs)
         if probe_rows:
             c.executemany(f"INSERT INTO {TABLE} VALUES (?,?,?,?)", probe_rows)
         if leaves and ids:
+            # The first insert took the write lock: no one commits between this and ours.
+            c.execute(
+                f"SELECT recorded_us FROM {log_leaves.TABLE} WHERE position < ? "
+                "AND recorded_us != ? ORDER BY position DESC LIMIT 1",
+                (ids[0], log_leaves.UNORDERED),
+            )
+            row = c.fetchone()
+            log_leaves.check_not_behind(None if row is None else row[0], leaves)
             c.executemany(
-                f"INSERT INTO {log_leaves.TABLE} VALUES (?,?)", zip(ids, leaves, strict=True)
+                f"INSERT INTO {log_leaves.TABLE} VALUES (?,?,?)",
+                [(i, leaf, us) for i, (leaf, us) in zip(ids, leaves, strict=True)],
             )
         return ids
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, cast
 from eventsourcing.persistence import Notification
 
 from sla_ledger.adapters.jsonl import leaf_of
-from sla_ledger.adapters.log_leaves import LeafStore
+from sla_ledger.adapters.log_leaves import UNORDERED, LeafStore, stamp
 from sla_ledger.domain import events as ev
 from sla_ledger.domain.closing import decide
 from sla_ledger.domain.projection import LedgerState
@@ -154,6 +154,7 @@ class _Replay:
         self.state = LedgerState()
         self.tree = Frontier()
         self.leaves: list[bytes] = []
+        self.last_recorded = 0
         # Where each group's first event lies: the log must have reached its size by then.
         self.due = {min(p for p, _ in group): size for size, group in closes.items()}
 
@@ -181,13 +182,16 @@ class _Replay:
             report.add(
                 "leaf", position, f"{_name(event)} no longer hashes to the leaf recorded with it"
             )
-        if to_us(event.recorded_at) < self.state.last_recorded:
-            report.add(
-                "time",
-                position,
-                f"{_name(event)} is recorded at {format_instant(to_us(event.recorded_at))}, "
-                f"before the event preceding it ({format_instant(self.state.last_recorded)})",
-            )
+        at = stamp(event)
+        if at != UNORDERED:  # a region binding stands outside the order
+            if at < self.last_recorded:
+                report.add(
+                    "time",
+                    position,
+                    f"{_name(event)} is recorded at {format_instant(at)}, before "
+                    f"the event preceding it ({format_instant(self.last_recorded)})",
+                )
+            self.last_recorded = max(self.last_recorded, at)
         self.state.apply(event, position)
         self.tree.append(leaf)
         self.leaves.append(leaf)

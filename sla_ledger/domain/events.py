@@ -310,3 +310,14 @@ RESPONSE_CREDIT_TYPES = ("ResponseCreditIssued", "ResponseCreditAdjusted")
 ALL_CREDIT_TYPES = (*CREDIT_TYPES, *RESPONSE_CREDIT_TYPES)
 """Every credit and adjustment: the billing feed."""
 RESPONSE_STATEMENT_TYPES = ("ResponseStatementIssued", "ResponseStatementRestated")
+CLOSE = (
+    StatementIssued,
+    StatementRestated,
+    CreditIssued,
+    CreditAdjusted,
+    ResponseStatementIssued,
+    ResponseStatementRestated,
+    ResponseCreditIssued,
+    ResponseCreditAdjusted,
+)
+"""The events a month close records: figures, decided from the state, never re-stamped."""

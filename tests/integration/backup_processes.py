@@ -16,18 +16,14 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sla_ledger import ManualClock, Probe, open_ledger
+from sla_ledger import Probe, open_ledger
 from sla_ledger.audit.backup import backup
 
-# Writers stamp what they record with one frozen instant. Running clocks would stamp
-# it in the order they read the clock, which two processes may commit the other way
-# round; an import, and so a restore, refuses recorded_at going backwards.
-WRITERS_CLOCK = datetime(2026, 5, 10, tzinfo=UTC)
 FIRST_PROBE = datetime(2026, 5, 4, tzinfo=UTC)
 
 
 def write(url: str, location: str, stop: Path) -> None:
-    ledger = open_ledger(url, clock=ManualClock(WRITERS_CLOCK))
+    ledger = open_ledger(url)  # the system clock: writers race, the store keeps them in order
     batches = 0
     while not stop.exists():
         at = FIRST_PROBE + timedelta(seconds=batches)
