@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -19,28 +18,18 @@ from eventsourcing.persistence import (
     StoredEvent,
 )
 
+from sla_ledger import collector
 from sla_ledger.adapters.event_mapper import NoTranscoder, PydanticMapper
 from sla_ledger.adapters.jsonl import leaf_of
 from sla_ledger.adapters.log_leaves import ClockBehind, LeafStore, stamp
 from sla_ledger.adapters.probe_index import ProbeRow
+from sla_ledger.application_audit import AuditQueries
 from sla_ledger.application_support import SupportCommands
-from sla_ledger.audit.explain import explain
-from sla_ledger.audit.history import statement_diff
-from sla_ledger.audit.proofs import (
-    ConsistencyProof,
-    InclusionProof,
-    parse_digest,
-    prove_consistency,
-    prove_inclusion,
-)
-from sla_ledger.audit.verify import VerifyReport, verify
 from sla_ledger.clock import Clock, SystemClock
 from sla_ledger.domain import commands, residency
 from sla_ledger.domain import events as ev
 from sla_ledger.domain.closing import Decision, close_due
-from sla_ledger.domain.comparison import StatementDiff
 from sla_ledger.domain.evidence import FOREVER, Probe
-from sla_ledger.domain.explanation import Explanation
 from sla_ledger.domain.ingest import FUTURE_SKEW, group_probes
 from sla_ledger.domain.projection import LedgerState
 from sla_ledger.domain.reckoning import Reckoner
@@ -62,7 +51,10 @@ from sla_ledger.ingestion import ProbeReceipt, probe_batch
 from sla_ledger.merkle import Frontier
 
 PAGE = 500
-SAVE_ATTEMPTS = 5
+# Each lost race means another writer's commit went through, so retrying is progress;
+# a stamp is cheap to redo, a close is decided again (and at last stream by stream).
+STAMP_ATTEMPTS = 100
+CLOSE_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -101,7 +93,7 @@ class TransferAuthorisation:
     recorded_at: datetime
 
 
-class SlaLedger(SupportCommands, Application[UUID]):
+class SlaLedger(SupportCommands, AuditQueries, Application[UUID]):
     """An event-sourced SLA ledger. Open one with :func:`sla_ledger.open_ledger`."""
 
     name = "SlaLedger"
@@ -130,9 +122,7 @@ class SlaLedger(SupportCommands, Application[UUID]):
     def catch_up(self) -> LedgerState:
         """Fold events recorded since the last look (by any process) into the state."""
         state = self._state
-        collecting = gc.isenabled()
-        gc.disable()  # a fold allocates millions of long-lived values and frees none
-        try:
+        with collector.paused():
             while True:
                 page = self.recorder.select_notifications(start=state.position + 1, limit=PAGE)
                 leaves = self._leaves.select_leaves(page[0].id, page[-1].id) if page else {}
@@ -144,9 +134,6 @@ class SlaLedger(SupportCommands, Application[UUID]):
                     state.evidence.settle()
                     state.digest = self._digest()
                     return state
-        finally:
-            if collecting:
-                gc.enable()
 
     def _decode(self, notification: Notification) -> ev.DomainEvent:
         try:
@@ -169,7 +156,7 @@ class SlaLedger(SupportCommands, Application[UUID]):
         return now if to_us(now) >= last else from_us(last)
 
     def _save(self, *events: ev.DomainEvent, **kwargs: Any) -> None:
-        for attempt in range(SAVE_ATTEMPTS):
+        for attempt in range(STAMP_ATTEMPTS):
             leaves = [(leaf_of(event), stamp(event)) for event in events]
             try:
                 recordings = self.save(*events, leaves=leaves, **kwargs)
@@ -177,7 +164,7 @@ class SlaLedger(SupportCommands, Application[UUID]):
             except ClockBehind:
                 # Another writer committed events stamped after ours: stamp ours again,
                 # unless they are figures, which are decided again from the new state.
-                if attempt + 1 == SAVE_ATTEMPTS or any(isinstance(e, ev.CLOSE) for e in events):
+                if attempt + 1 == STAMP_ATTEMPTS or any(isinstance(e, ev.CLOSE) for e in events):
                     raise
                 self.catch_up()
                 now = self._now()
@@ -389,8 +376,12 @@ class SlaLedger(SupportCommands, Application[UUID]):
     def close_due(self, now: datetime | None = None) -> ClosedMonths:
         """:meth:`close_due_months`, returning the response statements it issued or
         restated as well as the availability statements."""
+        with collector.paused():
+            return self._close_due(now)
+
+    def _close_due(self, now: datetime | None) -> ClosedMonths:
         due_at = None if now is None else to_us(commands.aware(now, "now"))
-        for _ in range(SAVE_ATTEMPTS):
+        for _ in range(CLOSE_ATTEMPTS):
             state = self.catch_up()
             clock = to_us(self._now())
             if due_at is not None and due_at > clock:
@@ -460,36 +451,6 @@ class SlaLedger(SupportCommands, Application[UUID]):
         reckoner = Reckoner(state, to_us(self._now()), _known(as_known_at), _known(until, "until"))
         return reckoner.statement(contract_id, line_id, month)
 
-    def explain(
-        self, contract_id: str, line_id: str, month: str, as_known_at: datetime | None = None
-    ) -> Explanation:
-        """The full derivation of a statement: each down and unknown interval with the
-        evidence that opened and closed it, maintenance decisions and the arithmetic.
-
-        Explains the issued version (the latest, or the one current at ``as_known_at``)
-        by replaying the log it was computed from and checking it reproduces; a month
-        not issued yet is explained as computed now. See ``sla_ledger.audit.explain``.
-        """
-        return explain(self, contract_id, line_id, month, as_known_at)
-
-    def statement_diff(
-        self,
-        contract_id: str,
-        line_id: str,
-        month: str,
-        before: datetime,
-        after: datetime | None = None,
-        issued: bool = False,
-    ) -> StatementDiff:
-        """How a line's month looked as known at ``before`` and at ``after`` (default now),
-        and the evidence recorded in between that bears on it (R14).
-
-        Args:
-            issued: compare the issued versions current then, not the figures computed
-                from what was known then.
-        """
-        return statement_diff(self, contract_id, line_id, month, before, after, issued)
-
     def statements(
         self, contract_id: str | None = None, month: str | None = None
     ) -> list[Statement]:
@@ -535,44 +496,6 @@ class SlaLedger(SupportCommands, Application[UUID]):
 
     def contracts(self) -> list[Contract]:
         return [h.latest_terms() for h in self.catch_up().contracts.values()]
-
-    # -- audit -------------------------------------------------------------------------------
-
-    def digest(self) -> LogDigest:
-        """The log digest: the size and Merkle root (RFC 6962) of the whole log."""
-        digest = self.catch_up().digest
-        assert digest is not None  # set by every catch-up
-        return digest
-
-    def verify(
-        self,
-        saved: LogDigest | str | None = None,
-        on_progress: Callable[[int], None] | None = None,
-    ) -> VerifyReport:
-        """Replay the whole log into a fresh computation and check every leaf, statement
-        and credit; see ``sla_ledger.audit.verify``.
-
-        Args:
-            saved: a digest saved earlier (``SIZE:ROOT``): the log must extend it.
-            on_progress: called now and then with the number of events replayed.
-        """
-        return verify(self, parse_digest(saved) if isinstance(saved, str) else saved, on_progress)
-
-    def prove(
-        self,
-        position: int | None = None,
-        *,
-        event: tuple[UUID, int] | None = None,
-        size: int | None = None,
-    ) -> InclusionProof:
-        """The inclusion proof of the event at a log position (or of ``event``, its stream
-        id and version) in the log of ``size`` events (default: all)."""
-        return prove_inclusion(self, position, event, size)
-
-    def prove_consistency(self, old_size: int, size: int | None = None) -> ConsistencyProof:
-        """The proof that the log of ``size`` events (default: all) extends its first
-        ``old_size`` events, e.g. those of a digest saved earlier."""
-        return prove_consistency(self, old_size, size)
 
 
 def _decided(state: LedgerState, clock: int, due_at: int | None) -> list[Decision]:

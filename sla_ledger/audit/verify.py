@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from eventsourcing.persistence import Notification
 
+from sla_ledger import collector
 from sla_ledger.adapters.jsonl import leaf_of
 from sla_ledger.adapters.log_leaves import UNORDERED, LeafStore, stamp
 from sla_ledger.domain import events as ev
@@ -98,6 +99,13 @@ def verify(
         saved: a digest saved earlier; the log must be an append-only extension of it.
         on_progress: called after each page with the number of events read so far.
     """
+    with collector.paused():
+        return _verify(ledger, saved, on_progress)
+
+
+def _verify(
+    ledger: SlaLedger, saved: LogDigest | None, on_progress: Callable[[int], None] | None
+) -> VerifyReport:
     report = VerifyReport(saved=saved)
     closes = _closes_by_size(ledger, report)
     replay = _Replay(ledger, report, closes)
