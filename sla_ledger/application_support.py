@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from uuid import UUID
 
+from sla_ledger.clock import Clock
 from sla_ledger.domain import commands
 from sla_ledger.domain import events as ev
 from sla_ledger.domain import support_commands as support
@@ -22,6 +23,7 @@ class SupportCommands:
     """Methods of ``SlaLedger`` for support cases, exclusions and response statements."""
 
     # What they use of SlaLedger, which mixes them in.
+    clock: Clock
     catch_up: Callable[[], LedgerState]
     _now: Callable[[], datetime]
     _save: Callable[..., None]
@@ -101,6 +103,19 @@ class SupportCommands:
         parse_month(month)
         history = self.catch_up().support.responses.get((contract_id, month))
         return history.as_known_at(_known(as_known_at)) if history else None
+
+    def shown_response_statement(
+        self, contract_id: str, month: str, as_known_at: datetime | None = None
+    ) -> tuple[str, ResponseStatement] | None:
+        """``("issued", statement)`` when one is issued (by ``as_known_at``), else
+        ``("provisional", figures)`` for the month to date, or None when the contract
+        has no response targets that month."""
+        issued = self.response_statement_for(contract_id, month, as_known_at)
+        if issued is not None:
+            return "issued", issued
+        known_at = as_known_at or self.clock.now()
+        computed = self.compute_response_statement(contract_id, month, known_at, until=known_at)
+        return None if computed is None else ("provisional", computed)
 
     def compute_response_statement(
         self,

@@ -53,8 +53,24 @@ def explain(
     the derivation does not reproduce under ``discrepancies``. When none was
     issued (by ``as_known_at``), explains the month's figures as known now (or
     then), measured up to that instant. ``UnknownReference`` for a contract,
-    line or month the ledger has no statement for.
+    line or month the ledger has no statement for. With the contract's response
+    statement for the month, when it has response targets.
     """
+    explanation = _explain(ledger, contract_id, line_id, month, as_known_at)
+    shown = ledger.shown_response_statement(contract_id, month, as_known_at)
+    if shown is None:
+        return explanation
+    status, response = shown
+    return explanation.model_copy(update={"response": response, "response_status": status})
+
+
+def _explain(
+    ledger: SlaLedger,
+    contract_id: str,
+    line_id: str,
+    month: str,
+    as_known_at: datetime | None = None,
+) -> Explanation:
     parse_month(month)
     asked = None if as_known_at is None else to_us(aware(as_known_at, "as_known_at"))
     current = ledger.catch_up()

@@ -16,6 +16,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.tree import Tree
 
+from sla_ledger.cli.support_view import response_view
 from sla_ledger.domain.explanation import (
     Edge,
     Evidence,
@@ -51,6 +52,8 @@ def explanation_view(x: Explanation) -> RenderableType:
     if x.corrections:
         parts.append(_section("Corrections (R6)", _corrections(x)))
     parts.append(_arithmetic(x))
+    if x.response is not None and x.response_status is not None:
+        parts.append(response_view(x.response, x.response_status))
     return Group(*parts)
 
 

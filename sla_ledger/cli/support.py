@@ -204,12 +204,7 @@ def response_shown(
     ledger: SlaLedger, contract_id: str, month: str, as_known_at: datetime | None
 ) -> tuple[str, ResponseStatement] | None:
     """The issued response statement, or provisional figures (month to date), or None."""
-    issued = ledger.response_statement_for(contract_id, month, as_known_at)
-    if issued is not None:
-        return "issued", issued
-    known_at = as_known_at or ledger.clock.now()
-    computed = ledger.compute_response_statement(contract_id, month, known_at, until=known_at)
-    return None if computed is None else ("provisional", computed)
+    return ledger.shown_response_statement(contract_id, month, as_known_at)
 
 
 def responses_table(responses: Sequence[ResponseStatement], title: str) -> Table:

@@ -23,6 +23,7 @@ from sla_ledger.domain.citations import (
     StateName,
     _Frozen,
 )
+from sla_ledger.domain.response_statement import ResponseStatement
 from sla_ledger.domain.statement import EventRef, LogDigest, MaintenanceStatus, Statement
 from sla_ledger.domain.values import Duration, Exact, ExactFraction, Instant
 
@@ -281,3 +282,9 @@ class Explanation(_Frozen):
     consistent: bool = True
     """Whether the derivation reproduces the statement exactly (no ``discrepancies``)."""
     discrepancies: tuple[Discrepancy, ...] = ()
+    response: ResponseStatement | None = None
+    """The contract's response statement for the month, when it has response targets:
+    each target with when it was due and met or missed, and the response credit that
+    shares this line's cap (docs/support.md)."""
+    response_status: str | None = None
+    """``issued`` or ``provisional`` (the month to date), with ``response``."""

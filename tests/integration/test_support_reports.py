@@ -70,3 +70,23 @@ def test_explain_lists_the_exclusions_and_keeps_maintenance_s_cap_apart(tmp_path
     assert "Exclusions besides maintenance" in text
     assert "- excluded (maintenance, exclusions)" in text
     assert "decided by 'ops': 'their firewall'" in text
+
+
+def test_explain_carries_the_response_statement_whose_credit_shares_the_lines_cap(tmp_path):
+    ledger, clock, _ = build(f"sqlite:///{tmp_path / 'ledger.db'}")
+    clock.set(CLOSE + (at(1, 1) - at(1)))
+    ledger.close_due_months()
+    explanation = ledger.explain("acme", "core", "2026-04")
+    assert explanation.response_status == "issued"
+    assert explanation.response == ledger.response_statement_for("acme", "2026-04")
+    assert (explanation.response.met, explanation.response.missed) == (3, 1)
+    out = io.StringIO()
+    Console(file=out, width=120, no_color=True).print(explanation_view(explanation))
+    assert "3 met" in out.getvalue() and "1 missed" in out.getvalue()
+
+
+def test_explain_of_an_open_month_carries_its_responses_so_far(tmp_path):
+    ledger, _, _ = build(f"sqlite:///{tmp_path / 'ledger.db'}", close=False)
+    explanation = ledger.explain("acme", "core", "2026-04", as_known_at=at(20, 15))
+    assert explanation.response_status == "provisional"
+    assert explanation.response is not None and explanation.response.pending == 1
