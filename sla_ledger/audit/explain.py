@@ -11,13 +11,11 @@ computed now.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, cast
 
+from sla_ledger import collector
 from sla_ledger.adapters.jsonl import leaf_of
 from sla_ledger.adapters.log_leaves import LeafStore
 from sla_ledger.domain import events as ev
@@ -117,7 +115,7 @@ def replay(
     state, catalogue, tree = LedgerState(), Catalogue(), Frontier()
     leaves = cast(LeafStore, ledger.recorder)
     position = 0
-    with _no_gc():
+    with collector.paused():
         while position < stop and tree.size != count:
             page = ledger.recorder.select_notifications(start=position + 1, limit=PAGE, stop=stop)
             if not page:
@@ -177,15 +175,3 @@ def _check(state: LedgerState, contract_id: str, line_id: str, month: str, known
             f"contract {contract_id!r} is not active in {month}: it runs from "
             f"{format_instant(begins)}{until}"
         )
-
-
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """A replay allocates millions of long-lived values and frees none."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()

@@ -3,12 +3,10 @@ or computed and marked provisional), and what the domain says about its month.""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
-from eventsourcing.persistence import Notification
-
+from sla_ledger.audit.explain import replay
 from sla_ledger.audit.history import contract_lines
 from sla_ledger.domain import events as ev
 from sla_ledger.domain import intervals as iv
@@ -40,7 +38,6 @@ if TYPE_CHECKING:
     from sla_ledger.application import CreditEntry, SlaLedger
 
 PAGE = 1000
-_REPLAY_PAGE = 500
 
 
 def contract_report(
@@ -173,33 +170,11 @@ def reproduce(ledger: SlaLedger, statement: Statement, known: int, until: int) -
 def _replayed(ledger: SlaLedger, statement: Statement) -> LedgerState:
     """A fresh fold of the events the statement was computed from: the first
     ``log_digest.size`` events (portable across imports), else up to its log position."""
-    digest, state = statement.log_digest, LedgerState()
-    for count, notification in enumerate(_notifications(ledger), start=1):
-        if (count > digest.size) if digest else (notification.id > statement.log_position):
-            break
-        state.apply(_event(ledger, notification), notification.id)
-    state.evidence.settle()
-    return state
-
-
-def _notifications(ledger: SlaLedger) -> Iterator[Notification]:
-    start = 1
-    while True:
-        page = ledger.recorder.select_notifications(start=start, limit=_REPLAY_PAGE)
-        yield from page
-        if len(page) < _REPLAY_PAGE:
-            return
-        start = page[-1].id + 1
-
-
-def _event(ledger: SlaLedger, notification: Notification) -> ev.DomainEvent:
-    try:
-        return cast(ev.DomainEvent, ledger.mapper.to_domain_event(notification))
-    except Exception as error:
-        raise StoreError(
-            f"cannot read the event at log position {notification.id}: {error}; "
-            "'sla-ledger verify' lists every event that cannot be read"
-        ) from None
+    key = (statement.contract_id, statement.line_id, statement.month, statement.version)
+    digest = statement.log_digest
+    if digest is None:
+        return replay(ledger, statement.log_position, None, key)[0]
+    return replay(ledger, ledger.catch_up().position, digest.size, key)[0]
 
 
 def _matches(states: MonthStates, s: Statement) -> bool:
