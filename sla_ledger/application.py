@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -119,8 +119,12 @@ class SlaLedger(SupportCommands, AuditQueries, Application[UUID]):
 
     # -- reading the log -------------------------------------------------------------------
 
-    def catch_up(self) -> LedgerState:
-        """Fold events recorded since the last look (by any process) into the state."""
+    def catch_up(self, on_progress: Callable[[int], None] | None = None) -> LedgerState:
+        """Fold events recorded since the last look (by any process) into the state.
+
+        Args:
+            on_progress: called after each page with the log position folded up to.
+        """
         state = self._state
         with collector.paused():
             while True:
@@ -130,6 +134,8 @@ class SlaLedger(SupportCommands, AuditQueries, Application[UUID]):
                     event = self._decode(notification)
                     state.apply(event, notification.id)
                     self._log.append(leaves.get(notification.id) or leaf_of(event))
+                if on_progress and page:
+                    on_progress(state.position)
                 if len(page) < PAGE:
                     state.evidence.settle()
                     state.digest = self._digest()
@@ -140,7 +146,8 @@ class SlaLedger(SupportCommands, AuditQueries, Application[UUID]):
             return cast(ev.DomainEvent, self.mapper.to_domain_event(notification))
         except MapperDeserialisationError as error:
             raise StoreError(
-                f"cannot read the event at log position {notification.id}: {error}; "
+                f"cannot read the event at log position {notification.id}: "
+                f"{' '.join(str(error).split())}; "
                 "'sla-ledger verify' lists every event that cannot be read"
             ) from None
 

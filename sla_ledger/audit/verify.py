@@ -181,7 +181,8 @@ class _Replay:
         try:
             event = cast(ev.DomainEvent, self.ledger.mapper.to_domain_event(notification))
         except Exception as error:
-            report.add("undecodable", position, f"the stored event cannot be read: {error}")
+            why = " ".join(str(error).split())
+            report.add("undecodable", position, f"the stored event cannot be read: {why}")
             return
         leaf = leaf_of(event)
         if recorded is None:

@@ -26,6 +26,7 @@ from sla_ledger import (
     open_ledger,
 )
 from sla_ledger.bootstrap import store_env
+from sla_ledger.formatting import progress_bar
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -114,8 +115,9 @@ def print_json(value: Any) -> None:
     click.echo(json.dumps(value, indent=2, ensure_ascii=False))
 
 
-def store(ctx: click.Context, create: bool = False) -> SlaLedger:
-    """The ledger at ``--url``; reading commands refuse a missing SQLite file, not create it."""
+def store(ctx: click.Context, create: bool = False, fold: bool = True) -> SlaLedger:
+    """The ledger at ``--url``, its log read (unless ``fold`` is false: ``verify`` reads
+    it its own way); reading commands refuse a missing SQLite file, not create it."""
     url: str = ctx.obj
     path = sqlite_path(url)
     if not create and path is not None and not path.exists():
@@ -123,7 +125,14 @@ def store(ctx: click.Context, create: bool = False) -> SlaLedger:
             f"no ledger at {url} ({path} does not exist): give --url or set SLA_LEDGER_URL, "
             "or build one with 'sla-ledger demo'"
         )
-    return open_ledger(url)
+    ledger = open_ledger(url)
+    if not fold:
+        return ledger
+    # Reading a large log takes seconds: show it, as every long step does.
+    total = ledger.recorder.max_notification_id() or 0
+    with progress_bar("reading the ledger") as advance:
+        ledger.catch_up(on_progress=lambda position: advance(position, total))
+    return ledger
 
 
 def sqlite_path(url: str) -> Path | None:

@@ -104,7 +104,7 @@ def verify(
       sla-ledger verify --digest 776:9aee6865...bb65f6
       sla-ledger verify --file export.jsonl
     """
-    ledger = _exported(export_file) if export_file else store(ctx)
+    ledger = _exported(export_file) if export_file else store(ctx, fold=False)
     total = ledger.recorder.max_notification_id() or 0
     with fmt.progress_bar("replaying the log") as advance:
         report = ledger.verify(saved, on_progress=lambda events: advance(events, total))

@@ -101,3 +101,15 @@ def test_a_file_that_is_not_a_proof_is_refused(tmp_path):
     bogus.write_text('{"kind": "receipt"}')
     result = Cli("memory://")("check-proof", str(bogus))
     assert_one_line_error(result, 2, "is not a proof from 'sla-ledger prove --json'")
+
+
+def test_verify_lists_an_event_that_cannot_be_read_where_other_commands_refuse(closed):
+    path = closed.url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE stored_events SET state = ? WHERE rowid = 2", (b"{not json",))
+    result = closed("verify")
+    assert result.exit_code == 3
+    assert "undecodable: position 2: the stored event cannot be read" in result.stdout
+    assert_one_line_error(
+        closed("statement", "--contract", "c1", "--month", "2026-04"), 1, "position 2"
+    )
