@@ -221,18 +221,18 @@ class CustomerFilter:
 
     def _opening(self, event: ev.DomainEvent) -> ev.DomainEvent | None:
         assert isinstance(event, ev.IncidentDeclared | ev.MaintenanceAnnounced)
-        services = tuple(s for s in event.services if s in self.scope.services)
-        if not services:
-            return None
-        self.streams.add(event.originator_id)
-        if len(services) == len(event.services):
-            return event
-        return event.model_copy(update={"services": services})
+        return self._opening_of_services(event)
 
     def _exclusion(self, event: ev.DomainEvent) -> ev.DomainEvent | None:
         assert isinstance(event, ev.ExclusionRecorded)
         if event.contract_id is not None and event.contract_id not in self.scope.contracts:
             return None
+        return self._opening_of_services(event)
+
+    def _opening_of_services(
+        self, event: ev.IncidentDeclared | ev.MaintenanceAnnounced | ev.ExclusionRecorded
+    ) -> ev.DomainEvent | None:
+        """The event reduced to the scope's services (and its stream kept), or None."""
         services = tuple(s for s in event.services if s in self.scope.services)
         if not services:
             return None
