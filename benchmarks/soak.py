@@ -136,9 +136,9 @@ def soak(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         log(f"{backend}: setting up {args.writers * args.services} services")
         issued = load.set_up(plan)
         run = run_processes(plan, issued, args.readers, backend)
-        logs = read_logs(plan, args.readers)
-        log(f"{backend}: checking the ledger and verifying it by replay")
-        check = figures.final_check(plan, logs, issued[0])
+        logs = figures.read_logs(plan, args.readers)
+        log(f"{backend}: checking the ledger and verifying it by replay, in a fresh process")
+        check = check_in_fresh_process(plan, args.readers, issued[0])
     return figures.summarise(backend, plan, run, logs, check, info)
 
 
@@ -231,6 +231,20 @@ def progress_line(
     )
 
 
+def check_in_fresh_process(plan: load.Plan, readers: int, issued: int) -> dict[str, Any]:
+    """``figures.final_check`` in a new process, so that the memory its fold takes is its own."""
+    process = multiprocessing.get_context("spawn").Process(
+        target=figures.check_main, args=(plan, readers, issued), name="soak-check"
+    )
+    process.start()
+    process.join()
+    path = Path(plan.out, "check.json")
+    if process.exitcode != 0 or not path.exists():
+        raise RuntimeError(f"the final check failed (exit code {process.exitcode})")
+    check: dict[str, Any] = json.loads(path.read_text())
+    return check
+
+
 def join(processes: dict[str, Any]) -> list[str]:
     """Wait for every process; one still running after ``JOIN_TIMEOUT`` is ended (by its own
     handle) and named."""
@@ -243,20 +257,6 @@ def join(processes: dict[str, Any]) -> list[str]:
             process.terminate()
             process.join(10)
     return hung
-
-
-def read_logs(plan: load.Plan, readers: int) -> dict[str, Any]:
-    def one(name: str) -> dict[str, Any]:
-        path = Path(plan.out, f"{name}.json")
-        if not path.exists():
-            return {"errors": [f"{name} left no log (did it crash?)"]}
-        data: dict[str, Any] = json.loads(path.read_text())
-        return data
-
-    return {
-        "writers": [one(f"writer-{w}") for w in range(plan.writers)],
-        "readers": [one(f"reader-{r}") for r in range(readers)],
-    }
 
 
 # -- main --------------------------------------------------------------------------------------

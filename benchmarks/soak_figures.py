@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from array import array
 from bisect import bisect_left
+from pathlib import Path
 from typing import Any
 
 import soak_load as load
@@ -34,7 +36,9 @@ DEFINITIONS = {
     "process holds per probe; compare fresh_fold_bytes_per_probe",
     "fresh_fold_bytes_per_probe": "RSS a fresh ledger adds when it folds the final log, per probe",
     "tail": "seconds after the load in which writers send already recorded batches again "
-    "(all duplicates) and readers keep reading: no new data, so growth here is not data",
+    "(all duplicates) and readers keep reading: no new data, so growth here is not data. "
+    "Readers stop writing down what they see 5 s into the tail (half of it if shorter); "
+    "tail_growth and tail_slope are measured from then to the tail's end",
     "nothing_lost": "a fresh ledger holds, for every series of every writer, exactly the "
     "probes acknowledged to it (instants and outcomes), and every incident declared",
 }
@@ -53,6 +57,28 @@ def percentiles(values: list[float], scale: float = 1000.0) -> dict[str, float |
 
 
 # -- the final check ---------------------------------------------------------------------------
+
+
+def read_logs(plan: load.Plan, readers: int) -> dict[str, Any]:
+    """What each writer and reader wrote down."""
+
+    def one(name: str) -> dict[str, Any]:
+        path = Path(plan.out, f"{name}.json")
+        if not path.exists():
+            return {"errors": [f"{name} left no log (did it crash?)"]}
+        data: dict[str, Any] = json.loads(path.read_text())
+        return data
+
+    return {
+        "writers": [one(f"writer-{w}") for w in range(plan.writers)],
+        "readers": [one(f"reader-{r}") for r in range(readers)],
+    }
+
+
+def check_main(plan: load.Plan, readers: int, issued: int) -> None:
+    """The final check's process: its result goes to ``check.json``."""
+    check = final_check(plan, read_logs(plan, readers), issued)
+    Path(plan.out, "check.json").write_text(json.dumps(check))
 
 
 def final_check(plan: load.Plan, logs: dict[str, Any], issued: int) -> dict[str, Any]:
@@ -83,6 +109,7 @@ def final_check(plan: load.Plan, logs: dict[str, Any], issued: int) -> dict[str,
         "statements": statements,
         "statements_issued": issued,
         "fresh_fold_s": round(fold_s, 3),
+        "fresh_fold_mib": round(held_kib / MIB, 1),
         "fresh_fold_bytes_per_probe": round(held_kib * 1024 / probes, 1) if probes else None,
         "verify_ok": verified.ok,
         "verify_events": verified.events,
@@ -160,11 +187,13 @@ def slope(points: list[tuple[float, float]]) -> float | None:
     return sum((x - mx) * (y - my) for x, y in points) / sxx if sxx else None
 
 
-def memory(name: str, samples: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
+def memory(
+    name: str, samples: list[dict[str, Any]], seconds: float, settle: float
+) -> dict[str, Any]:
     """One process's RSS over time, and how flat it is."""
     points = [(s["t"], s["rss_kib"][name], s["probes"]) for s in samples if s["rss_kib"][name]]
     load_points = [p for p in points if p[0] <= seconds]
-    tail = [p for p in points if p[0] > seconds]
+    tail = [p for p in points if p[0] >= seconds + settle]
     if not load_points:
         return {"samples": []}
     start, end = load_points[0], load_points[-1]
@@ -182,7 +211,7 @@ def memory(name: str, samples: list[dict[str, Any]], seconds: float) -> dict[str
         "growth_after_warm_mib": round((end[1] - warm[1]) / MIB, 1),
         "growth_bytes_per_probe": round((end[1] - warm[1]) * 1024 / added, 1) if added else None,
         "slope_mib_per_min": _round(slope(second_half)),
-        "tail_growth_mib": round((tail[-1][1] - end[1]) / MIB, 1) if tail else None,
+        "tail_growth_mib": round((tail[-1][1] - tail[0][1]) / MIB, 1) if tail else None,
         "tail_slope_mib_per_min": _round(tail_slope),
         "peak_mib": round(max(p[1] for p in points) / MIB, 1),
         "samples": [[round(t, 1), round(kib / MIB, 1)] for t, kib, _ in points],
@@ -249,7 +278,8 @@ def summarise(
             kind: percentiles([x for r in readers for x in r.get(f"{kind}_s", [])])
             for kind in ("catch_up", "compute", "statement_for", "statements")
         },
-        "memory": {name: memory(name, run["samples"], plan.seconds) for name in names},
+        "memory": {name: memory(name, run["samples"], plan.seconds, plan.settle) for name in names},
+        "reader_log_mib": [round(r.get("log_bytes", 0) / 2**20, 1) for r in readers],
         "check": check,
         "hung": run["hung"],
         "errors": errors[:50],

@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 import time
 import traceback
+from array import array
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -44,6 +45,12 @@ class Plan:
     tail: float
     incident_every: float
     out: str
+
+    @property
+    def settle(self) -> float:
+        """Seconds into the tail after which readers stop writing down what they see: by
+        then they have seen the last batches, and their memory is the library's alone."""
+        return min(5.0, self.tail / 2)
 
     def service_ids(self, writer: int) -> list[str]:
         return [f"soak-w{writer}-s{i:02d}" for i in range(self.services)]
@@ -275,23 +282,38 @@ def _write_tail(
 
 @dataclass
 class ReaderLog:
-    observed: list[float]  # wall-clock instant each explicit catch_up returned
-    folded: list[list[int]]  # per writer: its probes in the projection at that instant
-    ages: list[float]  # observed - recorded_at of the newest event folded, seconds
-    catch_up_s: list[float]
-    compute_s: list[float]
-    statement_for_s: list[float]
-    statements_s: list[float]
+    """What a reader writes down, in arrays of 8-byte values: its own memory must stay
+    small beside the projection's, and stops growing once the load has settled."""
+
+    writers: int
+    observed: array[float] = field(default_factory=lambda: array("d"))  # each catch_up's end
+    folded: list[array[int]] = field(default_factory=list)  # per writer: its probes held then
+    ages: array[float] = field(default_factory=lambda: array("d"))  # seconds
+    catch_up_s: array[float] = field(default_factory=lambda: array("d"))
+    compute_s: array[float] = field(default_factory=lambda: array("d"))
+    statement_for_s: array[float] = field(default_factory=lambda: array("d"))
+    statements_s: array[float] = field(default_factory=lambda: array("d"))
     statements_seen: int = 0
-    errors: list[str] | None = None
+    errors: list[str] = field(default_factory=list)
     rss_ready_kib: int = 0
+
+    def __post_init__(self) -> None:
+        self.folded = [array("q") for _ in range(self.writers)]
+
+    def as_json(self) -> str:
+        arrays = [self.observed, self.ages, self.catch_up_s, self.compute_s]
+        arrays += [self.statement_for_s, self.statements_s, *self.folded]
+        held = sum(a.buffer_info()[1] * a.itemsize for a in arrays)
+        data = {k: v.tolist() if isinstance(v, array) else v for k, v in vars(self).items()}
+        data["folded"] = [a.tolist() for a in self.folded]
+        return json.dumps(data | {"log_bytes": held})
 
 
 def read(
     plan: Plan, issued: tuple[int, str], start: Any, started: Any, progress: Any, reader: int
 ) -> None:
     """A reader process: statements, read again and again, from an up-to-date projection."""
-    log = ReaderLog([], [[] for _ in range(plan.writers)], [], [], [], [], [], errors=[])
+    log = ReaderLog(plan.writers)
     try:
         ledger = sl.open_ledger(plan.url)
         ledger.catch_up()
@@ -303,9 +325,8 @@ def read(
             progress.value = turn + 1
         ledger.close()
     except Exception:
-        assert log.errors is not None
         log.errors.append(traceback.format_exc()[-2000:])
-    Path(plan.out, f"reader-{reader}.json").write_text(json.dumps(asdict(log)))
+    Path(plan.out, f"reader-{reader}.json").write_text(log.as_json())
 
 
 def _turns(plan: Plan, began: float, reader: int) -> Iterator[tuple[str, str]]:
@@ -326,18 +347,24 @@ def _read_once(
     issued: tuple[int, str],
     began: float,
 ) -> None:
-    """Catch up, then one read of each kind; the projection is observed before each."""
+    """Catch up, then one read of each kind; the projection is observed before each.
+    Once the load has settled, the reads go on but nothing is written down."""
     series = [plan.series(w) for w in range(plan.writers)]
     this_month = f"{datetime.now(UTC):%Y-%m}"
     count, closed_month = issued
-    _observe(ledger, log, series, began, began + plan.seconds)
-    log.compute_s.append(_timed(ledger.compute_statement, contract, line, this_month))
-    _observe(ledger, log, series, began, began + plan.seconds)
-    log.statement_for_s.append(_timed(ledger.statement_for, contract, line, closed_month))
-    _observe(ledger, log, series, began, began + plan.seconds)
-    t = time.perf_counter()
-    seen = len(ledger.statements())
-    log.statements_s.append(time.perf_counter() - t)
+    if time.time() > began + plan.seconds + plan.settle:
+        ledger.compute_statement(contract, line, this_month)
+        ledger.statement_for(contract, line, closed_month)
+        seen = len(ledger.statements())
+    else:
+        _observe(ledger, log, series, began, began + plan.seconds)
+        log.compute_s.append(_timed(ledger.compute_statement, contract, line, this_month))
+        _observe(ledger, log, series, began, began + plan.seconds)
+        log.statement_for_s.append(_timed(ledger.statement_for, contract, line, closed_month))
+        _observe(ledger, log, series, began, began + plan.seconds)
+        t = time.perf_counter()
+        seen = len(ledger.statements())
+        log.statements_s.append(time.perf_counter() - t)
     if seen != count:
         raise AssertionError(f"statements() gave {seen} statements, not the {count} issued")
     log.statements_seen += seen
@@ -361,8 +388,6 @@ def _observe(
     state = ledger.catch_up()
     log.catch_up_s.append(time.perf_counter() - began)
     now = time.time()
-    if now > stop_at + 5:
-        return  # in the tail nothing new arrives: no lag to measure
     log.observed.append(now)
     if began_load <= state.last_recorded / 1e6 and now <= stop_at:
         log.ages.append(now - state.last_recorded / 1e6)
