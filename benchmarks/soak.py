@@ -28,6 +28,7 @@ import json
 import multiprocessing
 import os
 import platform
+import signal
 import sqlite3
 import sys
 import tempfile
@@ -167,8 +168,13 @@ def run_processes(
     started.value = time.time()
     start.set()
     log(f"{backend}: {plan.writers} writers and {readers} readers started")
-    samples = sample(plan, processes, progress, started.value, backend)
-    hung = join(processes)
+    try:
+        samples = sample(plan, processes, progress, started.value, backend)
+        hung = join(processes)
+    except BaseException:  # interrupted: leave no process behind
+        for process in processes.values():
+            process.terminate()
+        raise
     return {"started": started.value, "samples": samples, "hung": hung}
 
 
@@ -304,6 +310,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse(argv)
+    # Ended with SIGTERM, unwind as for Ctrl-C: stores, servers and processes are cleaned up.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     results: dict[str, Any] = {
         "machine": {
             "cpus": os.cpu_count(),

@@ -121,7 +121,7 @@ def final_check(plan: load.Plan, logs: dict[str, Any], issued: int) -> dict[str,
 
 
 def _check_writer(plan: load.Plan, state: Any, writer: int, log: dict[str, Any]) -> dict[str, Any]:
-    acknowledged = int(log.get("recorded", 0))
+    acknowledged = int(log.get("acknowledged", 0))
     series = plan.series(writer)
     full, rest = divmod(acknowledged, len(series))
     held = state.evidence.series
@@ -232,7 +232,7 @@ def summarise(
     info: dict[str, Any],
 ) -> dict[str, Any]:
     writers, readers = logs["writers"], logs["readers"]
-    probes = sum(int(w.get("recorded", 0)) for w in writers)
+    probes = sum(int(w.get("acknowledged", 0)) for w in writers)
     found: list[float] = []
     early = unseen = 0
     for reader in readers:
@@ -268,6 +268,7 @@ def summarise(
         "throttled_real_time_s": round(sum(w.get("throttled_real_time_s", 0) for w in writers), 1),
         "throttled_rate_s": round(sum(w.get("throttled_rate_s", 0) for w in writers), 1),
         "retries": sum(int(w.get("retries", 0)) for w in writers),
+        "duplicates_after_retries": sum(int(w.get("duplicates", 0)) for w in writers),
         "resent_batches": sum(int(w.get("resent_batches", 0)) for w in writers),
         "resent_recorded": sum(int(w.get("resent_recorded", 0)) for w in writers),
         "projection_lag_ms": percentiles(found),

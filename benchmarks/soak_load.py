@@ -145,20 +145,23 @@ def wait_until(wall: float) -> float:
 @dataclass
 class WriterLog:
     writer: int
-    latencies: list[float]  # seconds, one per record_probes call that succeeded
-    commits: list[float]  # wall-clock instant each call's transaction had committed
-    cumulative: list[int]  # probes recorded by this writer up to and including that call
+    latencies: list[float] = field(default_factory=list)  # seconds, per record_probes call
+    commits: list[float] = field(default_factory=list)  # wall-clock instant it had committed
+    cumulative: list[int] = field(default_factory=list)  # probes acknowledged up to that call
+    # Acknowledged: recorded, or reported as a duplicate. A writer sends each probe once, so
+    # a duplicate here means an attempt that failed after its commit had recorded it.
+    acknowledged: int = 0
     recorded: int = 0
     duplicates: int = 0
     incidents: int = 0
-    incident_latencies: list[float] | None = None
+    incident_latencies: list[float] = field(default_factory=list)
     throttled_real_time_s: float = 0.0
     throttled_rate_s: float = 0.0
     resent_batches: int = 0
     resent_recorded: int = 0
     resent_duplicates: int = 0
     retries: int = 0
-    errors: list[str] | None = None
+    errors: list[str] = field(default_factory=list)
     rss_ready_kib: int = 0
 
 
@@ -180,7 +183,6 @@ def _record(ledger: sl.SlaLedger, batch: list[sl.Probe], log: WriterLog) -> sl.P
         try:
             return ledger.record_probes(batch)
         except Exception as error:
-            assert log.errors is not None
             log.errors.append(f"{type(error).__name__}: {error}"[:500])
             if attempt + 1 == ATTEMPTS:
                 raise
@@ -194,7 +196,6 @@ def _declare_incident(ledger: sl.SlaLedger, plan: Plan, log: WriterLog, last_us:
     end = EPOCH + timedelta(microseconds=last_us - 60 * 1_000_000)
     began = time.perf_counter()
     ledger.declare_incident([service], end - timedelta(minutes=2), end, f"soak w{log.writer}")
-    assert log.incident_latencies is not None
     log.incident_latencies.append(time.perf_counter() - began)
     log.incidents += 1
 
@@ -202,7 +203,7 @@ def _declare_incident(ledger: sl.SlaLedger, plan: Plan, log: WriterLog, last_us:
 def write(plan: Plan, writer: int, start: Any, started: Any, progress: Any) -> None:
     """A writer process: probe batches as fast as allowed until the end of the run, a few
     incidents, then the first batches again (all duplicates) until the end of the tail."""
-    log = WriterLog(writer, [], [], [], incident_latencies=[], errors=[])
+    log = WriterLog(writer)
     try:
         ledger = sl.open_ledger(plan.url)
         ledger.catch_up()
@@ -213,7 +214,6 @@ def write(plan: Plan, writer: int, start: Any, started: Any, progress: Any) -> N
         _write_tail(plan, ledger, log, started.value, kept)
         ledger.close()
     except Exception:
-        assert log.errors is not None
         log.errors.append(traceback.format_exc()[-2000:])
     Path(plan.out, f"writer-{writer}.json").write_text(json.dumps(asdict(log)))
 
@@ -246,7 +246,7 @@ def _write_main(
     kept: list[list[sl.Probe]] = []
     for batch, last_us in probe_batches(plan, log.writer):
         if plan.rate:
-            log.throttled_rate_s += wait_until(began + log.recorded / plan.rate)
+            log.throttled_rate_s += wait_until(began + log.acknowledged / plan.rate)
         # Never ahead of the clock: the ledger refuses probes from the future.
         log.throttled_real_time_s += wait_until(last_us / 1e6 + 1)
         if time.time() >= stop:
@@ -257,8 +257,9 @@ def _write_main(
         log.commits.append(committed[0])
         log.recorded += receipt.recorded
         log.duplicates += receipt.duplicates
-        log.cumulative.append(log.recorded)
-        progress.value = log.recorded
+        log.acknowledged += receipt.recorded + receipt.duplicates
+        log.cumulative.append(log.acknowledged)
+        progress.value = log.acknowledged
         if len(kept) < RESENT_KEPT:
             kept.append(batch)
         if time.time() >= next_incident:
