@@ -207,7 +207,7 @@ def sample(
     every = 60.0 if plan.seconds >= 120 else 10.0
     samples: list[dict[str, Any]] = []
     next_line = began + every
-    while (now := time.time()) < began + total + 0.5:
+    while (now := time.time()) < began + total:
         rss = {name: load.rss_kib(p.pid) for name, p in processes.items()}
         probes = sum(v.value for v in progress[: plan.writers])
         samples.append({"t": round(now - began, 3), "probes": probes, "rss_kib": rss})

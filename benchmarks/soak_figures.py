@@ -187,11 +187,15 @@ def slope(points: list[tuple[float, float]]) -> float | None:
     return sum((x - mx) * (y - my) for x, y in points) / sxx if sxx else None
 
 
-def memory(
-    name: str, samples: list[dict[str, Any]], seconds: float, settle: float
-) -> dict[str, Any]:
-    """One process's RSS over time, and how flat it is."""
-    points = [(s["t"], s["rss_kib"][name], s["probes"]) for s in samples if s["rss_kib"][name]]
+def memory(name: str, samples: list[dict[str, Any]], plan: load.Plan) -> dict[str, Any]:
+    """One process's RSS over time, and how flat it is. Samples after the tail are left out:
+    by then processes are writing their logs and closing."""
+    seconds, settle = plan.seconds, plan.settle
+    points = [
+        (s["t"], s["rss_kib"][name], s["probes"])
+        for s in samples
+        if s["rss_kib"][name] and s["t"] <= seconds + plan.tail
+    ]
     load_points = [p for p in points if p[0] <= seconds]
     tail = [p for p in points if p[0] >= seconds + settle]
     if not load_points:
@@ -279,7 +283,7 @@ def summarise(
             kind: percentiles([x for r in readers for x in r.get(f"{kind}_s", [])])
             for kind in ("catch_up", "compute", "statement_for", "statements")
         },
-        "memory": {name: memory(name, run["samples"], plan.seconds, plan.settle) for name in names},
+        "memory": {name: memory(name, run["samples"], plan) for name in names},
         "reader_log_mib": [round(r.get("log_bytes", 0) / 2**20, 1) for r in readers],
         "check": check,
         "hung": run["hung"],
@@ -314,7 +318,13 @@ def report(results: dict[str, Any]) -> None:
                 f"{r['incidents']} ({_ms(r['incident_latency_ms'])})",
             ),
             ("  projection lag ms p50 / p99 / max", _ms(r["projection_lag_ms"])),
+            (
+                "    (commit to the end of the first reader catch_up() holding the batch)",
+                f"{r['projection_lag_before_commit']:,} of {r['projection_lag_ms']['n']:,} "
+                "batches held before their writer read its clock: counted as 0",
+            ),
             ("  projection age ms p50 / p99 / max", _ms(r["projection_age_ms"])),
+            ("    (after each reader catch_up(): now - newest recorded_at folded)", ""),
             ("  compute_statement ms p50 / p99 / max", _ms(r["reads"]["compute"])),
             ("  statements() ms p50 / p99 / max", _ms(r["reads"]["statements"])),
             (
@@ -331,6 +341,10 @@ def report(results: dict[str, Any]) -> None:
                 f"{'yes' if r['nothing_lost'] else 'NO'}: "
                 f"{check['probes_in_ledger']:,} probes in the ledger, lost {check['lost']}, "
                 f"incidents lost {check['incidents_lost']}",
+            ),
+            (
+                "  tail: batches sent again / recorded again",
+                f"{r['resent_batches']:,} / {r['resent_recorded']:,}",
             ),
             ("  store size", f"{r['store'].get('store_mib')} MiB"),
         ]
@@ -352,6 +366,8 @@ def report(results: dict[str, Any]) -> None:
                 f"{m['growth_bytes_per_probe'] or 0:6.1f} B/probe   "
                 f"tail {m['tail_growth_mib'] or 0:+.1f} MiB"
             )
+        if r["retries"]:
+            print(f"  record_probes calls that failed and were sent again: {r['retries']}")
         for error in r["errors"][:10]:
             print(f"  error: {error}")
         if r["hung"]:
