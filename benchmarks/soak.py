@@ -5,15 +5,15 @@
 
 For each backend, a fresh store (SQLite: a file in a temporary folder; PostgreSQL: a new
 database on $SLA_LEDGER_TEST_POSTGRES_URL's server, or on a throwaway server started with
-scripts/pg_server.py) gets the services and contracts, and last months' statements issued.
+scripts/pg_server.py) gets the services and contracts, and the months already due closed.
 Then, for ``--minutes``, writer processes (spawned) send probe batches through
 ``record_probes`` as fast as they can (or at ``--rate`` probes/s in all), and now and then
 an incident; reader processes catch up and read statements (``compute_statement`` for this
 month, ``statement_for`` an issued one, ``statements()``) in a loop; this process samples
 the resident memory (VmRSS) of each of them. A tail (``--tail`` seconds) follows in which
 nothing new is written: writers send already recorded batches again (all duplicates) and
-readers keep reading, so any memory growth there is not data. Last, a fresh process-local
-ledger checks that every probe a writer was told was recorded is in the ledger, and
+readers keep reading, so any memory growth there is not data. Last, a ledger in a fresh
+process checks that every probe a writer was told was recorded is in the ledger, and
 ``verify()`` replays the log.
 
 Progress goes to stderr. Prints a table, then one line of JSON (the last line of stdout)
