@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from array import array
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from uuid import UUID
@@ -26,7 +27,7 @@ def ref(event: ev.DomainEvent) -> EventRef:
     )
 
 
-@dataclass
+@dataclass(slots=True)
 class Touch:
     """Evidence that bears on a service over ``[lo, hi)``, for restatements (R12)."""
 
@@ -152,16 +153,14 @@ class LedgerState(SupportFold):
 
     def _touch(
         self,
-        services: tuple[str, ...] | list[str],
+        spans: Mapping[str, tuple[int, int]],
         event: ev.DomainEvent,
         position: int,
-        lo: int,
-        hi: int,
         correction: bool = False,
     ) -> None:
-        recorded = to_us(event.recorded_at)
-        for service in services:
-            touch = Touch(position, recorded, lo, hi, ref(event))
+        recorded, event_ref = to_us(event.recorded_at), ref(event)  # one ref per event
+        for service, (lo, hi) in spans.items():
+            touch = Touch(position, recorded, lo, hi, event_ref)
             self.touches[service].append(touch)
             if correction:
                 self.corrections[service].append(touch)
@@ -194,8 +193,7 @@ class LedgerState(SupportFold):
             )
             lo, hi = spans.get(service_id, (series.at[0], series.at[-1]))
             spans[service_id] = (min(lo, series.at[0]), max(hi, series.at[-1] + staleness))
-        for service_id, (lo, hi) in spans.items():
-            self._touch([service_id], event, position, lo, hi)
+        self._touch(spans, event, position)
 
     def _on_ProbesInvalidated(
         self, event: ev.ProbesInvalidated, position: int, recorded: int
@@ -208,8 +206,7 @@ class LedgerState(SupportFold):
             self.evidence.invalidate(target, location, staleness, at, ok, recorded)
             lo, hi = spans.get(service_id, (at, at + staleness))
             spans[service_id] = (min(lo, at), max(hi, at + staleness))
-        for service_id, (lo, hi) in spans.items():
-            self._touch([service_id], event, position, lo, hi, correction=True)
+        self._touch(spans, event, position, correction=True)
 
     def _staleness(self, service_id: str) -> int:
         staleness = self._stalenesses.get(service_id)
@@ -224,7 +221,9 @@ class LedgerState(SupportFold):
         start = to_us(event.start)
         end = to_us(event.end) if event.end else None
         self.incidents[event.originator_id] = Incident(event.services, start, recorded, end)
-        self._touch(event.services, event, position, start, FOREVER if end is None else end)
+        self._touch(
+            dict.fromkeys(event.services, (start, FOREVER if end is None else end)), event, position
+        )
 
     def _on_IncidentResolved(
         self, event: ev.IncidentResolved, position: int, recorded: int
@@ -235,7 +234,7 @@ class LedgerState(SupportFold):
         incident.resolutions.append((recorded, end))
         incident.version = event.originator_version
         lo = min(end, previous[1]) if previous else end
-        self._touch(incident.services, event, position, lo, FOREVER)
+        self._touch(dict.fromkeys(incident.services, (lo, FOREVER)), event, position)
 
     def _on_MaintenanceAnnounced(
         self, event: ev.MaintenanceAnnounced, position: int, recorded: int
@@ -244,7 +243,7 @@ class LedgerState(SupportFold):
         self.maintenance[event.originator_id] = MaintenanceHistory(
             event.originator_id, event.services, [(recorded, start, end, False)]
         )
-        self._touch(event.services, event, position, start, end)
+        self._touch(dict.fromkeys(event.services, (start, end)), event, position)
 
     def _on_MaintenanceRescheduled(
         self, event: ev.MaintenanceRescheduled, position: int, recorded: int
@@ -253,7 +252,8 @@ class LedgerState(SupportFold):
         _, old_start, old_end, _ = history.versions[-1]
         start, end = to_us(event.start), to_us(event.end)
         history.versions.append((recorded, start, end, False))
-        self._touch(history.services, event, position, min(start, old_start), max(end, old_end))
+        span = (min(start, old_start), max(end, old_end))
+        self._touch(dict.fromkeys(history.services, span), event, position)
 
     def _on_MaintenanceCancelled(
         self, event: ev.MaintenanceCancelled, position: int, recorded: int
@@ -261,7 +261,7 @@ class LedgerState(SupportFold):
         history = self.maintenance[event.originator_id]
         _, start, end, _ = history.versions[-1]
         history.versions.append((recorded, start, end, True))
-        self._touch(history.services, event, position, start, end)
+        self._touch(dict.fromkeys(history.services, (start, end)), event, position)
 
     def _on_ContractSigned(self, event: ev.ContractSigned, position: int, recorded: int) -> None:
         self.contracts[event.contract.contract_id] = ContractHistory(event.contract, recorded)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from array import array
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from uuid import UUID
@@ -117,7 +117,7 @@ class SupportFold:
     # What they use of LedgerState, which mixes them in.
     support: SupportState
     positions: array[int]
-    _touch: Callable[[tuple[str, ...], ev.DomainEvent, int, int, int], None]
+    _touch: Callable[[Mapping[str, tuple[int, int]], ev.DomainEvent, int], None]
 
     def _case(self, event: ev.DomainEvent, position: int, case: Case) -> None:
         case = replace(case, version=event.originator_version)
@@ -168,7 +168,7 @@ class SupportFold:
     ) -> None:
         start, end = to_us(event.start), to_us(event.end)
         self.support.exclusions[event.originator_id] = Exclusion(event, recorded, start, end)
-        self._touch(event.services, event, position, start, end)
+        self._touch(dict.fromkeys(event.services, (start, end)), event, position)
 
     def _on_ExclusionWithdrawn(
         self, event: ev.ExclusionWithdrawn, position: int, recorded: int
@@ -176,7 +176,8 @@ class SupportFold:
         exclusion = self.support.exclusions[event.originator_id]
         withdrawn = replace(exclusion, withdrawn=recorded, version=event.originator_version)
         self.support.exclusions[event.originator_id] = withdrawn
-        self._touch(exclusion.event.services, event, position, exclusion.start, exclusion.end)
+        span = (exclusion.start, exclusion.end)
+        self._touch(dict.fromkeys(exclusion.event.services, span), event, position)
 
     def _response(
         self,
