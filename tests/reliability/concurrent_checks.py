@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC
@@ -116,9 +117,7 @@ def check_one_stream_per_key(log: Log, workers: int) -> Counter[str]:
 def check_evidence(log: Log, reports: list[Report], expected: set[Probe]) -> int:
     """Every batch a worker was told was recorded holds exactly what it was told, no
     probe is recorded twice, and every probe sent is in the ledger."""
-    batches = {
-        str(e.originator_id): e for _, e in log.events if isinstance(e, ev.ProbesRecorded)
-    }
+    batches = {str(e.originator_id): e for _, e in log.events if isinstance(e, ev.ProbesRecorded)}
     recorded: Counter[Probe] = Counter()
     for batch in batches.values():
         for series in batch.series:
@@ -154,9 +153,9 @@ def check_serial_figures(log: Log, ledger: SlaLedger) -> int:
     decisions = close_due(state, now)
     decisions += close_due_responses(state, now, None, decisions)
     serial = {d.key: d.events[0].statement for d in decisions}  # type: ignore[attr-defined]
-    latest = {
-        (s.contract_id, s.line_id, s.month): s for s in ledger.statements()
-    } | {("response", r.contract_id, r.month): r for r in ledger.response_statements()}
+    latest = {(s.contract_id, s.line_id, s.month): s for s in ledger.statements()} | {
+        ("response", r.contract_id, r.month): r for r in ledger.response_statements()
+    }
     assert serial.keys() == latest.keys()
     for key, statement in serial.items():
         assert latest[key].figures() == statement.figures(), key
@@ -182,3 +181,35 @@ def check_no_locks_left(url: str) -> None:
         ).fetchall()
     assert not busy, busy
     assert not locks, locks
+
+
+class LockWatch:
+    """Counts, while the workers run, the sessions of a PostgreSQL database waiting for a
+    lock (the events table's write lock, mostly): the most at once is a figure."""
+
+    def __init__(self, url: str) -> None:
+        self.url, self.most, self.samples = url, 0, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self) -> LockWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _watch(self) -> None:
+        import psycopg
+
+        database = urlsplit(self.url).path.strip("/")
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            while not self._stop.wait(0.02):
+                row = conn.execute(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = %s AND wait_event_type = 'Lock'",
+                    (database,),
+                ).fetchone()
+                self.most = max(self.most, row[0] if row else 0)
+                self.samples += 1

@@ -15,12 +15,16 @@ and committing (tests/integration/test_concurrent_writers.py).
 from __future__ import annotations
 
 import multiprocessing
+import queue
 import random
 import time
 import traceback
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
+
+from eventsourcing.persistence import IntegrityError
 
 from sla_ledger import (
     Contract,
@@ -29,6 +33,7 @@ from sla_ledger import (
     Probe,
     ResponseTarget,
     Service,
+    SlaLedger,
     SupportTier,
     open_ledger,
 )
@@ -105,8 +110,11 @@ class Plan:
     steps: int
     seed: int
 
+    def outages(self) -> list[tuple[datetime, datetime]]:
+        return _outages(self.seed * 100 + self.worker)
+
     def own_chunks(self) -> list[list[Probe]]:
-        return _chunks(_timeline(own(self.worker), _outages(self.seed * 100 + self.worker)), self.steps)
+        return _chunks(_timeline(own(self.worker), self.outages()), self.steps)
 
     def shared_steps(self) -> set[int]:
         """Each edge chunk is sent by two neighbours at the same step."""
@@ -138,7 +146,9 @@ def contract(worker: int) -> Contract:
         region="eu",
         starts_at=APRIL,
         lines=tuple(
-            ContractLine(line_id=line, service=service, monthly_fee=Decimal("1000.00"), currency="EUR")
+            ContractLine(
+                line_id=line, service=service, monthly_fee=Decimal("1000.00"), currency="EUR"
+            )
             for line, service in (("own", own(worker)), ("edge", SHARED))
         ),
         unknown_counts_as="unavailable" if worker % 4 == 3 else "available",
@@ -172,6 +182,8 @@ class Report:
     incidents: list[str] = field(default_factory=list)
     closes: int = 0
     issued: int = 0
+    lost_races: dict[str, int] = field(default_factory=dict)
+    """Commits the store refused because another writer got there first, by error."""
     seconds: float = 0.0
     error: str | None = None
 
@@ -181,6 +193,7 @@ def work(url: str, plan: Plan, offset: timedelta, start, out) -> None:  # type: 
     report = Report(plan.worker)
     try:
         ledger = open_ledger(url, clock=ShiftedClock(offset))
+        _count_lost_races(ledger, report)
         start.wait()
         began = time.monotonic()
         _steps(ledger, plan, report)
@@ -188,12 +201,32 @@ def work(url: str, plan: Plan, offset: timedelta, start, out) -> None:  # type: 
         ledger.close()
     except BaseException:
         report.error = traceback.format_exc()
+        start.abort()  # nobody waits for a worker that will not come
     out.put(report)
+
+
+def _count_lost_races(ledger: SlaLedger, report: Report) -> None:
+    """Count the commits refused under ``ledger.save`` (the ledger retries them itself)."""
+    save = ledger.save
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return save(*args, **kwargs)
+        except IntegrityError as error:
+            name = type(error).__name__
+            report.lost_races[name] = report.lost_races.get(name, 0) + 1
+            raise
+
+    ledger.save = counted  # type: ignore[method-assign]
 
 
 def _steps(ledger, plan: Plan, report: Report) -> None:  # type: ignore[no-untyped-def]
     rng = random.Random(plan.seed * 1000 + plan.worker)
-    shared, mine, sharing = shared_chunks(plan.steps, plan.seed), plan.own_chunks(), plan.shared_steps()
+    shared, mine, sharing = (
+        shared_chunks(plan.steps, plan.seed),
+        plan.own_chunks(),
+        plan.shared_steps(),
+    )
     for step in range(plan.steps):
         batches = [mine[step], *([shared[step]] if step in sharing else [])]
         for batch in batches:
@@ -203,6 +236,12 @@ def _steps(ledger, plan: Plan, report: Report) -> None:  # type: ignore[no-untyp
         if step % 3 == 2:
             service = SHARED if step % 2 else own(plan.worker)
             _late_incident(ledger, rng, service, mine[step], report)
+        start, end = plan.outages()[0]
+        if step % 3 == 0 and mine[step] and end <= mine[step][0].at:
+            # Late, but over an outage the probes already show: it changes no figure,
+            # so it restates nothing.
+            incident = ledger.declare_incident([own(plan.worker)], start, end, "same outage")
+            report.incidents.append(str(incident))
         if plan.closes(step):
             report.issued += len(ledger.close_due_months())
             report.closes += 1
@@ -210,7 +249,9 @@ def _steps(ledger, plan: Plan, report: Report) -> None:  # type: ignore[no-untyp
     report.closes += 1
 
 
-def _late_incident(ledger, rng: random.Random, service: str, sent: list[Probe], report: Report) -> None:  # type: ignore[no-untyped-def]
+def _late_incident(
+    ledger, rng: random.Random, service: str, sent: list[Probe], report: Report
+) -> None:  # type: ignore[no-untyped-def]
     """An incident of 1 to 3 hours before what was just sent: late evidence for a month
     whose statements are (most likely) issued already."""
     latest = sent[0].at if sent else JULY
@@ -220,9 +261,10 @@ def _late_incident(ledger, rng: random.Random, service: str, sent: list[Probe], 
 
 
 def run_workers(url: str, workers: int, steps: int, seed: int, timeout: float) -> list[Report]:
-    """Start every worker at once; fail (killing what still runs) if one outlasts ``timeout``."""
+    """Start every worker at the same moment; fail, killing what still runs, if one has
+    not reported within ``timeout`` seconds or not exited soon after."""
     context = multiprocessing.get_context("spawn")
-    start, out = context.Event(), context.Queue()
+    start, out = context.Barrier(workers + 1), context.Queue()
     offset = shift()
     processes = [
         context.Process(target=work, args=(url, Plan(w, workers, steps, seed), offset, start, out))
@@ -231,18 +273,25 @@ def run_workers(url: str, workers: int, steps: int, seed: int, timeout: float) -
     for process in processes:
         process.start()
     try:
-        start.set()
-        reports = [out.get(timeout=timeout) for _ in processes]
-        deadline = time.monotonic() + 30
+        start.wait(timeout)  # every worker has opened the store
+        reports = [_report(out, timeout) for _ in processes]
         for process in processes:
-            process.join(max(0.0, deadline - time.monotonic()))
+            process.join(30)
         stuck = [p.pid for p in processes if p.is_alive()]
-        assert not stuck, f"workers {stuck} did not exit: a deadlock?"
+        assert not stuck, f"workers {stuck} reported but did not exit"
     finally:
         for process in processes:
             if process.is_alive():
                 process.kill()
-    assert all(p.exitcode == 0 for p in processes), [p.exitcode for p in processes]
+    assert [p.exitcode for p in processes] == [0] * workers
     errors = [r.error for r in reports if r.error]
     assert not errors, errors[0]
     return sorted(reports, key=lambda r: r.worker)
+
+
+def _report(out: Any, timeout: float) -> Report:
+    try:
+        report: Report = out.get(timeout=timeout)
+    except queue.Empty:
+        raise AssertionError(f"a worker has not finished in {timeout} s: a deadlock?") from None
+    return report
