@@ -37,14 +37,14 @@ def closed_month_with_late_incident(url: str) -> None:
     ledger.close()
 
 
-def lose_every_race_for_the_line(url: str) -> Any:
-    """A closer whose every commit holding the line's restatement is refused, as when
-    other closers keep getting there first."""
+def lose_every_race_for(url: str, lost: type[ev.DomainEvent]) -> Any:
+    """A closer whose every commit holding a ``lost`` event is refused, as when other
+    closers keep getting there first."""
     ledger = open_ledger(url, clock=ManualClock(CLOSE + timedelta(hours=2)))
     save = ledger.save
 
     def contested(*events: ev.DomainEvent, **kwargs: Any) -> Any:
-        if any(isinstance(e, ev.StatementRestated) for e in events):
+        if any(isinstance(e, lost) for e in events):
             raise IntegrityError("another closer recorded this stream first")
         return save(*events, **kwargs)
 
@@ -55,7 +55,7 @@ def lose_every_race_for_the_line(url: str) -> Any:
 def test_a_response_statement_waits_for_the_line_statements_it_combines(tmp_path):
     url = f"sqlite:///{tmp_path / 'ledger.db'}"
     closed_month_with_late_incident(url)
-    loser = lose_every_race_for_the_line(url)
+    loser = lose_every_race_for(url, ev.StatementRestated)
     closed = loser.close_due()
     report = loser.verify()
     assert report.ok, report.findings
@@ -68,3 +68,21 @@ def test_a_response_statement_waits_for_the_line_statements_it_combines(tmp_path
     line = closed.response_statements[0].lines[0]
     assert line.statement_version == 2
     assert winner.verify().ok
+
+
+def test_a_response_restatement_decided_after_its_line_was_restated_names_that_restatement(
+    tmp_path,
+):
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    closed_month_with_late_incident(url)
+    loser = lose_every_race_for(url, ev.ResponseStatementRestated)
+    assert [s.version for s in loser.close_due().statements] == [2]  # the line alone
+    loser.close()
+    winner = open_ledger(url, clock=ManualClock(CLOSE + timedelta(hours=3)))
+    [response] = winner.close_due().response_statements
+    [line] = winner.statements()
+    assert line.version == response.lines[0].statement_version == 2
+    assert [r.type for r in response.changed_by] == ["StatementRestated"]
+    assert response.changed_by[0].recorded_at == line.known_at
+    report = winner.verify()
+    assert report.ok, report.findings
