@@ -55,6 +55,12 @@ PAGE = 500
 # a stamp is cheap to redo, a close is decided again (and at last stream by stream).
 STAMP_ATTEMPTS = 100
 CLOSE_ATTEMPTS = 5
+_STATEMENTS = (
+    ev.StatementIssued,
+    ev.StatementRestated,
+    ev.ResponseStatementIssued,
+    ev.ResponseStatementRestated,
+)
 
 
 @dataclass(frozen=True)
@@ -406,8 +412,7 @@ class SlaLedger(SupportCommands, AuditQueries, Application[UUID]):
                 continue
         else:  # still clashing: one stream at a time, leaving those others recorded
             self.catch_up()
-            decisions = _decided(self._state, to_us(self._now()), due_at)
-            decisions = [d for d in decisions if self._saved_alone(d)]
+            decisions = self._saved_in_turn(_decided(self._state, to_us(self._now()), due_at))
         events = [event for decision in decisions for event in decision.events]
         return ClosedMonths(
             [
@@ -421,6 +426,24 @@ class SlaLedger(SupportCommands, AuditQueries, Application[UUID]):
                 if isinstance(e, ev.ResponseStatementIssued | ev.ResponseStatementRestated)
             ],
         )
+
+    def _saved_in_turn(self, decisions: list[Decision]) -> list[Decision]:
+        """Each decision in its own transaction. A response statement combines the
+        availability statements this close decided for its contract and month (and is
+        replayed with them): it waits for the next close if one of those was not saved."""
+        saved, unsaved = [], set()
+        for decision in decisions:
+            first = decision.events[0]
+            assert isinstance(first, _STATEMENTS)
+            month = (first.statement.contract_id, first.statement.month)
+            response = isinstance(first, ev.ResponseStatementIssued | ev.ResponseStatementRestated)
+            if response and month in unsaved:
+                continue
+            if self._saved_alone(decision):
+                saved.append(decision)
+            elif not response:
+                unsaved.add(month)
+        return saved
 
     def _saved_alone(self, decision: Decision) -> bool:
         try:

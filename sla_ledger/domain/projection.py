@@ -107,6 +107,8 @@ class StatementHistory:
     credited: Decimal = Decimal(0)
     seen: int = 0
     """The log position the latest version was computed from, in this store's numbering."""
+    latest: EventRef | None = None
+    """The event that recorded the latest version."""
 
     def as_known_at(self, known_at: int = FOREVER) -> Statement | None:
         known = [s for s in self.versions if to_us(s.known_at) <= known_at]
@@ -284,6 +286,7 @@ class LedgerState(SupportFold):
         history = self.statements[(s.contract_id, s.line_id, s.month)]
         history.versions.append(s)
         history.stream_version = event.originator_version
+        history.latest = ref(event)
         if s.log_digest is not None and 0 < s.log_digest.size <= len(self.positions):
             # The statement saw the log's first ``size`` events, whatever this store
             # numbers them (an imported log is renumbered without the original's gaps).

@@ -72,7 +72,11 @@ def decide_responses(
             return issued[key]
         history = state.statements.get(key)
         if history is not None and history.versions:
-            return history.versions[-1], None
+            # Restated by an earlier close (one whose response statement lost its race):
+            # still the event that moves the line, and that a restatement names.
+            latest = history.latest
+            restated = latest is not None and latest.type == "StatementRestated"
+            return history.versions[-1], latest if restated else None
         return reckoner.statement(*key), None
 
     decisions = []
