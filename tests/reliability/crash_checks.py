@@ -1,0 +1,168 @@
+"""What the crash suite checks in a store after a kill, and what it compares at the end.
+
+Everything here reads the store's own log (not the ledger's projection), so that a
+half-written batch, an event recorded twice or a probe-index row without its
+event is seen as it is.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import cast
+
+from sla_ledger import SlaLedger, Statement
+from sla_ledger.adapters.probe_index import ProbeIndex, series_key
+from sla_ledger.domain import events as ev
+from sla_ledger.domain.time import to_us
+
+PAGE = 500
+ProbeKey = tuple[str, str, int, bool]  # target, location, instant (us), up
+LineMonth = tuple[str, str, str]  # contract, line, month
+STATEMENTS = (ev.StatementIssued, ev.StatementRestated)
+
+
+@dataclass
+class Log:
+    """A store's log, read event by event."""
+
+    events: list[ev.DomainEvent] = field(default_factory=list)
+    probes: Counter[ProbeKey] = field(default_factory=Counter)
+
+    @property
+    def topics(self) -> Counter[str]:
+        return Counter(type(event).__name__ for event in self.events)
+
+    def of(self, *types: type[ev.DomainEvent]) -> list[ev.DomainEvent]:
+        return [event for event in self.events if isinstance(event, types)]
+
+
+def read_log(ledger: SlaLedger) -> Log:
+    log = Log()
+    position = 0
+    while page := ledger.recorder.select_notifications(start=position + 1, limit=PAGE):
+        for notification in page:
+            event = cast(ev.DomainEvent, ledger.mapper.to_domain_event(notification))
+            log.events.append(event)
+            if isinstance(event, ev.ProbesRecorded):
+                for series in event.series:
+                    for at, ok in zip(series.at, series.ok, strict=True):
+                        log.probes[(series.target, series.location, at, bool(ok))] += 1
+        position = page[-1].id
+    return log
+
+
+def keys(probes: Iterable[object]) -> set[ProbeKey]:
+    """The keys of probes as sent (``sla_ledger.Probe``)."""
+    return {(p.target, p.location, to_us(p.at), p.ok) for p in probes}  # type: ignore[attr-defined]
+
+
+# -- after every kill ----------------------------------------------------------------------------
+
+
+def assert_sound(ledger: SlaLedger, why: str) -> Log:
+    """Verification by replay passes, no probe is recorded twice, and the probe index
+    holds exactly the probes of the recorded batches (it is written with them)."""
+    report = ledger.verify()
+    assert report.ok, f"{why}: verify found {report.findings[:3]}"
+    log = read_log(ledger)
+    twice = [key for key, n in log.probes.items() if n > 1]
+    assert not twice, f"{why}: {len(twice)} probes recorded twice, e.g. {twice[0]}"
+    series: defaultdict[tuple[str, str], set[tuple[int, int]]] = defaultdict(set)
+    for target, location, at, ok in log.probes:
+        series[(target, location)].add((at, int(ok)))
+    index = cast(ProbeIndex, ledger.recorder)
+    for service in ledger.services():
+        for location in service.locations:
+            rows = index.existing_probes(series_key(service.service_id, location), 0, 2**62)
+            assert set(rows) == series[(service.service_id, location)], (
+                f"{why}: the probe index of {service.service_id}@{location} holds "
+                f"{len(rows)} rows for {len(series[(service.service_id, location)])} probes"
+            )
+    return log
+
+
+def assert_batches_whole(
+    log: Log, batches: list[set[ProbeKey]], reported: Iterable[int], why: str
+) -> int:
+    """Each batch is in the log whole or not at all, and every batch the worker saw
+    committed is there; returns how many batches are."""
+    whole = 0
+    for number, batch in enumerate(batches):
+        present = sum(1 for key in batch if key in log.probes)
+        assert present in (0, len(batch)), (
+            f"{why}: batch {number} is partly visible: {present} of its {len(batch)} probes"
+        )
+        whole += present == len(batch)
+    for number in reported:
+        assert all(key in log.probes for key in batches[number]), (
+            f"{why}: batch {number} was reported committed but is not in the store"
+        )
+    foreign = set(log.probes).difference(*batches)
+    assert not foreign, f"{why}: {len(foreign)} probes that no batch sent"
+    return whole
+
+
+def assert_closes_whole(log: Log, reference: Log, why: str) -> None:
+    """Each close is all or nothing: the statements of one month and version are there
+    for every line the uninterrupted run issued them for, or for none, each with its
+    credit; and none is there twice."""
+    units, credited = _closes(reference)
+    present, credits = _closes(log)
+    for unit, lines in present.items():
+        assert lines == units.get(unit), (
+            f"{why}: statements version {unit[1]} of {unit[0]} issued for {sorted(lines)}, "
+            f"expected all of {sorted(units.get(unit, ()))} or none"
+        )
+    for key, n in credits.items():
+        assert n == 1, f"{why}: {n} credit events for {key}"
+    expected = {key for key in credited if (key[2], key[3]) in present}
+    assert set(credits) == expected, f"{why}: credits {sorted(credits)}, expected {expected}"
+    statements = Counter(_statement_key(e) for e in log.of(*STATEMENTS))
+    assert all(n == 1 for n in statements.values()), f"{why}: a statement recorded twice"
+
+
+def _statement_key(event: ev.DomainEvent) -> tuple[str, str, str, int]:
+    s = cast(ev.StatementIssued, event).statement
+    return s.contract_id, s.line_id, s.month, s.version
+
+
+def _closes(
+    log: Log,
+) -> tuple[dict[tuple[str, int], set[tuple[str, str]]], Counter[tuple[str, str, str, int]]]:
+    units: defaultdict[tuple[str, int], set[tuple[str, str]]] = defaultdict(set)
+    for event in log.of(*STATEMENTS):
+        c, line, month, version = _statement_key(event)
+        units[(month, version)].add((c, line))
+    credits: Counter[tuple[str, str, str, int]] = Counter()
+    for event in log.of(ev.CreditIssued, ev.CreditAdjusted):
+        credit = cast(ev.CreditEvent, event)
+        key = (credit.contract_id, credit.line_id, credit.month, credit.statement_version)
+        credits[key] += 1
+    return dict(units), credits
+
+
+# -- at the end: the figures of an uninterrupted run ---------------------------------------------
+
+
+def figures(ledger: SlaLedger) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    """Every statement's figures and every credit, without what differs between two
+    stores recording the same facts (event ids, log digests, the instants a store
+    recorded them, which a CLI run takes from the system clock)."""
+    credits = [
+        (c.kind, c.contract_id, c.line_id, c.month, c.amount, c.currency, c.statement_version)
+        for c in ledger.credits(limit=10_000)
+    ]
+    return [_figures(s) for s in ledger.statements()], credits
+
+
+def _figures(s: Statement) -> tuple[object, ...]:
+    return (
+        (s.contract_id, s.line_id, s.month, s.version, s.period_start, s.period_end),
+        (s.active, s.excluded, s.eligible, s.down, s.unknown, s.unavailable),
+        (s.availability, s.availability_percent, s.met, s.credit_percent, s.base, s.credit),
+        tuple((o.start, o.end, o.duration, o.cause) for o in s.outages),
+        tuple((m.start, m.end, m.status, m.excluded) for m in s.maintenance),
+        (len(s.changed_by), len(s.corrections), s.currency),
+    )
