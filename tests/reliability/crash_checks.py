@@ -105,42 +105,40 @@ def assert_batches_whole(
 
 
 def assert_closes_whole(log: Log, reference: Log, why: str) -> None:
-    """Each close is all or nothing: the statements of one month and version are there
-    for every line the uninterrupted run issued them for, or for none, each with its
-    credit; and none is there twice."""
-    units, credited = _closes(reference)
-    present, credits = _closes(log)
-    for unit, lines in present.items():
-        assert lines == units.get(unit), (
-            f"{why}: statements version {unit[1]} of {unit[0]} issued for {sorted(lines)}, "
-            f"expected all of {sorted(units.get(unit, ()))} or none"
+    """Each close is all or nothing: of the statements that one close of the
+    uninterrupted run recorded together, all are there or none, each with its credit
+    or adjustment; and no statement or credit is there twice."""
+    statements = Counter(_key(e) for e in log.of(*STATEMENTS))
+    twice = [key for key, n in statements.items() if n > 1]
+    assert not twice, f"{why}: statements recorded twice: {twice}"
+    for recorded_at, together in _closes(reference).items():
+        there = together & set(statements)
+        assert there in (set(), together), (
+            f"{why}: of the {len(together)} statements the close at {recorded_at} records, "
+            f"only {sorted(there)} are there"
         )
-    for key, n in credits.items():
-        assert n == 1, f"{why}: {n} credit events for {key}"
-    expected = {key for key in credited if (key[2], key[3]) in present}
+    credits = Counter(_key(e) for e in log.of(ev.CreditIssued, ev.CreditAdjusted))
+    twice = [key for key, n in credits.items() if n > 1]
+    assert not twice, f"{why}: credits recorded twice: {twice}"
+    credited = {_key(e) for e in reference.of(ev.CreditIssued, ev.CreditAdjusted)}
+    expected = credited & set(statements)
     assert set(credits) == expected, f"{why}: credits {sorted(credits)}, expected {expected}"
-    statements = Counter(_statement_key(e) for e in log.of(*STATEMENTS))
-    assert all(n == 1 for n in statements.values()), f"{why}: a statement recorded twice"
 
 
-def _statement_key(event: ev.DomainEvent) -> tuple[str, str, str, int]:
+def _key(event: ev.DomainEvent) -> tuple[str, str, str, int]:
+    """A statement version's key, or the key of the statement version a credit is for."""
+    if isinstance(event, ev.CreditEvent):
+        return event.contract_id, event.line_id, event.month, event.statement_version
     s = cast(ev.StatementIssued, event).statement
     return s.contract_id, s.line_id, s.month, s.version
 
 
-def _closes(
-    log: Log,
-) -> tuple[dict[tuple[str, int], set[tuple[str, str]]], Counter[tuple[str, str, str, int]]]:
-    units: defaultdict[tuple[str, int], set[tuple[str, str]]] = defaultdict(set)
+def _closes(log: Log) -> dict[object, set[tuple[str, str, str, int]]]:
+    """The statements of each close, by the instant it recorded them at (one a close)."""
+    closes: defaultdict[object, set[tuple[str, str, str, int]]] = defaultdict(set)
     for event in log.of(*STATEMENTS):
-        c, line, month, version = _statement_key(event)
-        units[(month, version)].add((c, line))
-    credits: Counter[tuple[str, str, str, int]] = Counter()
-    for event in log.of(ev.CreditIssued, ev.CreditAdjusted):
-        credit = cast(ev.CreditEvent, event)
-        key = (credit.contract_id, credit.line_id, credit.month, credit.statement_version)
-        credits[key] += 1
-    return dict(units), credits
+        closes[event.recorded_at].add(_key(event))
+    return dict(closes)
 
 
 # -- at the end: the figures of an uninterrupted run ---------------------------------------------

@@ -112,11 +112,15 @@ class Tally:
     after_finishing: int = 0
     missed: int = 0
     resends: int = 0
+    interrupted: bool = False  # whether the last run counted was killed
     rounds: int = 0
     seconds: float = 0.0
     delays: list[float] = field(default_factory=list)
 
     def count(self, run: Run) -> None:
+        """Count a run of a round; every run after a kill re-sends the work it killed."""
+        self.resends += self.interrupted
+        self.interrupted = run.killed
         if not run.killed:
             self.missed += 1
             return

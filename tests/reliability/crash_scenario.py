@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from sla_ledger import Contract, ContractLine, ManualClock, Probe, Service, SlaLedger
 from sla_ledger.domain.time import to_us
@@ -36,31 +37,26 @@ def _line(line_id: str, service: str, fee: str, currency: str) -> ContractLine:
     )
 
 
-CONTRACTS = (
-    Contract(
-        contract_id="acme",
-        customer="ACME GmbH",
+ZONES = ("UTC", "Europe/Berlin", "America/New_York", "Asia/Tokyo")
+CUSTOMERS = 24
+
+
+def _contract(number: int) -> Contract:
+    """Customer ``number``: api, web or both, in one of four zones, from its local 1 April."""
+    services = (("api",), ("web",), ("api", "web"))[number % 3]
+    zone = ZONES[number % len(ZONES)]
+    fee, currency = f"{500 + 100 * number}.00", ("EUR", "USD")[number % 2]
+    return Contract(
+        contract_id=f"customer{number:02}",
+        customer=f"Customer {number}",
         region="eu",
-        starts_at=utc(4, 1),
-        lines=(_line("core", "api", "1000.00", "EUR"),),
-    ),
-    Contract(
-        contract_id="globex",
-        customer="Globex Inc.",
-        region="eu",
-        starts_at=utc(4, 1),
-        lines=(_line("api", "api", "2000.00", "USD"), _line("web", "web", "500.00", "USD")),
-    ),
-    Contract(
-        contract_id="initech",
-        customer="Initech",
-        region="eu",
-        time_zone="Europe/Berlin",
-        starts_at=utc(3, 31, 22),
-        lines=(_line("portal", "web", "800.00", "EUR"),),
-    ),
-)
-LINES = sum(len(contract.lines) for contract in CONTRACTS)
+        time_zone=zone,
+        starts_at=datetime(2026, 4, 1, tzinfo=ZoneInfo(zone)),
+        lines=tuple(_line(name, name, fee, currency) for name in services),
+    )
+
+
+CONTRACTS = tuple(_contract(number) for number in range(CUSTOMERS))
 
 SIGNED_AT = utc(3, 1)
 ANNOUNCED_AT = utc(3, 20)  # 26 days ahead: the window qualifies (R8)
@@ -75,10 +71,17 @@ INCIDENT = (("web",), utc(4, 12, 10))
 INCIDENT_END = utc(4, 12, 11, 30)
 DECLARED_AFTER, RESOLVED_AFTER = 11, 12  # after these days' batches
 
-# The closes: April, then a post-mortem that restates April, then May (R11, R12).
-CLOSES = (utc(5, 1, 2), utc(6, 1, 2))
-LATE_AT = utc(5, 20)
-LATE_INCIDENT = (("api",), utc(4, 25), utc(4, 25, 6))
+# The closes, once the evidence is in: April; then post-mortems that find outages in
+# April, each recorded and followed by a close that restates April (R12); then May.
+# Each close runs at its own instant, so the statements of one close share theirs.
+CLOSES = (utc(5, 1, 2), utc(6, 1, 2))  # what is due: April, then May too (R11)
+CLOSING = (utc(6, 2), utc(6, 8))  # when the first and the last close run
+LATE = (  # recorded at, services, start, end
+    (utc(6, 3), ("api",), utc(4, 25), utc(4, 25, 6)),
+    (utc(6, 4), ("web",), utc(4, 27, 1), utc(4, 27, 2)),
+    (utc(6, 5), ("api", "web"), utc(4, 29, 3), utc(4, 29, 13)),
+    (utc(6, 6), ("web",), utc(4, 30, 20), utc(4, 30, 23, 30)),
+)
 
 
 def day_probes(day: datetime) -> list[Probe]:
@@ -135,16 +138,17 @@ def ingest(ledger: SlaLedger, clock: ManualClock, say: Say) -> None:
 
 
 def close(ledger: SlaLedger, clock: ManualClock, say: Say) -> None:
-    """Close April, record a late incident for it, then close again: April is restated
-    and May issued."""
-    clock.set(CLOSES[0])
+    """Close April; record each post-mortem's incident and close again, restating April;
+    close May."""
+    clock.set(CLOSING[0])
     say(f"closed {len(ledger.close_due_months(CLOSES[0]))}")
-    clock.set(LATE_AT)
-    services, start, end = LATE_INCIDENT
-    if _incident(ledger, services, start) is None:
-        ledger.declare_incident(services, start, end, reason="found in the post-mortem")
-        say("declared")
-    clock.set(CLOSES[1])
+    for recorded_at, services, start, end in LATE:
+        clock.set(recorded_at)
+        if _incident(ledger, services, start) is None:
+            ledger.declare_incident(services, start, end, reason="found in a post-mortem")
+            say("declared")
+        say(f"closed {len(ledger.close_due_months(CLOSES[0]))}")
+    clock.set(CLOSING[1])
     say(f"closed {len(ledger.close_due_months(CLOSES[1]))}")
 
 

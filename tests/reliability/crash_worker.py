@@ -20,29 +20,29 @@ import time
 
 from sla_ledger import ManualClock, open_ledger
 from tests.reliability import crash_scenario
+from tests.reliability.crash_scenario import Say
 
 
-def say(line: str) -> None:
+def printed(line: str) -> None:
     print(line, flush=True)
 
 
-def started() -> float:
-    say("started")
-    return time.monotonic()
-
-
-def run(kind: str, url: str, args: list[str]) -> int:
+def run(kind: str, url: str, args: list[str], say: Say = printed) -> int:
+    """Do the work; the crash suite also calls this in its own process, for the
+    uninterrupted run it compares with."""
     if kind == "cli":
         from sla_ledger.cli import main  # only here: importing the CLI takes a while
 
-        began = started()
+        say("started")
+        began = time.monotonic()
         code = main.main(["--url", url, *args], standalone_mode=False)
         say(f"done {time.monotonic() - began:.3f}")
         return int(code)
     clock = ManualClock(crash_scenario.SIGNED_AT)
     ledger = open_ledger(url, clock=clock)
     ledger.catch_up()
-    began = started()
+    say("started")
+    began = time.monotonic()
     work = {"ingest": crash_scenario.ingest, "close": crash_scenario.close}[kind]
     work(ledger, clock, say)
     say(f"done {time.monotonic() - began:.3f}")

@@ -83,6 +83,7 @@ class Crashes:
     kind: Kind
     rng: random.Random
     tally: Tally = field(default_factory=Tally)
+    work: float = 0.0  # seconds the whole work takes in a worker, as last measured
 
     @property
     def reference(self) -> Reference:
@@ -93,23 +94,27 @@ class Crashes:
         return f"{where}, kill {self.tally.kills}" + (f" ({run})" if run else "")
 
     def round(self) -> None:
-        """A fresh store: kill the work, check, send it again and kill that, check;
-        send it again to the end, check it holds what one run records; send it once more."""
+        """A fresh store: kill the work, check, send it again and kill that, check, ...;
+        send it again to the end, check it holds what one run records; send it once more.
+        (A run that ended before its kill did the whole work: the next runs re-send it.)"""
         self.tally.rounds += 1
         with self.kind.prepare(self.world) as url:
             args = self.kind.args(self.world, url)
-            for _ in range(KILLS_PER_ROUND):
-                delay = self.rng.uniform(0, REACH * self.reference.seconds)
+            for kill in range(KILLS_PER_ROUND):
+                delay = self.rng.uniform(0, REACH * (self.work or self.reference.seconds))
                 run = run_worker(*args, kill_after=delay)
+                if kill == 0 and run.finished:  # it did the whole work: aim by its time
+                    self.work = run.work_seconds
                 self.tally.count(run)
                 assert run.killed or self.kind.ended_well(run), self.why(run)
                 with opened(url, self.why(run)) as ledger:
                     self.kind.check(ledger, run, self.reference, self.why(run))
-                self.tally.resends += 1
             self.finish(url, args)
 
     def finish(self, url: str, args: tuple[str, ...]) -> None:
         last = run_worker(*args)
+        self.tally.resends += self.tally.interrupted
+        self.tally.interrupted = False
         assert self.kind.ended_well(last), self.why(last)
         with opened(url, self.why(last)) as ledger:
             self.kind.check(ledger, last, self.reference, self.why(last))
