@@ -42,7 +42,7 @@ def opened(url: str, why: str) -> Iterator[SlaLedger]:
 
 
 def closed_figures(url: str) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
-    """Close April and May in the store, as the close work does, and take the figures."""
+    """Close April and May in the store (as of 1 June, 02:00) and take the figures."""
     with opened(url, "closing") as ledger:
         ledger.close_due_months(scenario.CLOSES[1])
         return figures(ledger)
