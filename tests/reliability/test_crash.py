@@ -164,8 +164,9 @@ def test_work_killed_at_random_points_loses_nothing_and_records_nothing_twice(
     crashes = Crashes(world, KINDS[kind], rng)
     summary[(world.stores.backend, kind)] = crashes.tally
     began = time.monotonic()
-    while crashes.tally.kills < KILLS[kind]:
+    # Until enough kills have landed, one of them at least mid-work: a kill can land
+    # after a short re-send that found everything done.
+    while crashes.tally.kills < KILLS[kind] or not crashes.tally.mid_work:
         assert crashes.tally.rounds < 3 * KILLS[kind], f"{crashes.why()}: kills keep missing"
         crashes.round()
     crashes.tally.seconds = time.monotonic() - began
-    assert crashes.tally.mid_work > 0, f"{crashes.why()}: no kill landed mid-work"
