@@ -93,14 +93,14 @@ class Crashes:
         where = f"{self.world.stores.backend} {self.kind.name}, seed {SEED}"
         return f"{where}, kill {self.tally.kills}" + (f" ({run})" if run else "")
 
-    def round(self) -> None:
+    def round(self, kills: int = KILLS_PER_ROUND) -> None:
         """A fresh store: kill the work, check, send it again and kill that, check, ...;
         send it again to the end, check it holds what one run records; send it once more.
         (A run that ended before its kill did the whole work: the next runs re-send it.)"""
         self.tally.rounds += 1
         with self.kind.prepare(self.world) as url:
             args = self.kind.args(self.world, url)
-            for kill in range(KILLS_PER_ROUND):
+            for kill in range(kills):
                 delay = self.rng.uniform(0, REACH * (self.work or self.reference.seconds))
                 run = run_worker(*args, kill_after=delay)
                 if kill == 0 and run.finished:  # it did the whole work: aim by its time
@@ -168,5 +168,5 @@ def test_work_killed_at_random_points_loses_nothing_and_records_nothing_twice(
     # after a short re-send that found everything done.
     while crashes.tally.kills < KILLS[kind] or not crashes.tally.mid_work:
         assert crashes.tally.rounds < 3 * KILLS[kind], f"{crashes.why()}: kills keep missing"
-        crashes.round()
+        crashes.round(min(KILLS_PER_ROUND, max(1, KILLS[kind] - crashes.tally.kills)))
     crashes.tally.seconds = time.monotonic() - began
