@@ -19,9 +19,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, cast
 from uuid import UUID
 
-from sla_ledger.adapters.jsonl_lines import Refused
+from sla_ledger.adapters.jsonl_lines import Refused, to_interchange
 from sla_ledger.adapters.jsonl_residency import ResidencyCheck
 from sla_ledger.adapters.jsonl_support_checks import SupportChecks
+from sla_ledger.adapters.log_leaves import LeafStore
 from sla_ledger.adapters.probe_index import ProbeIndex, ProbeRow, series_key
 from sla_ledger.domain import events as ev
 from sla_ledger.domain.evidence import parse_probe_id, probe_id
@@ -88,8 +89,12 @@ class ImportCheck(SupportChecks):
         """
         if isinstance(event, ev.LedgerBound):
             return self._bound(event, line)
-        self._in_order(event, line)
-        self._continues_stream(event, line)
+        try:
+            self._in_order(event, line)
+            self._continues_stream(event, line)
+        except Refused:
+            self._not_held(event)
+            raise
         getattr(self, "_on_" + type(event).__name__)(event, line)
         return True
 
@@ -126,6 +131,25 @@ class ImportCheck(SupportChecks):
                 f"{format_instant(self.last_recorded)} of {where}: events must be in log order"
             )
         self.last_recorded, self.last_line = recorded, line
+
+    def _not_held(self, event: ev.DomainEvent) -> None:
+        # Out of order or a duplicate because the store holds this very event: the file
+        # was most likely imported before (say, by a run whose end went unseen).
+        if self.empty:
+            return
+        position = cast(LeafStore, self.ledger.recorder).position_of(
+            event.originator_id, event.originator_version
+        )
+        if position is None:
+            return
+        (stored,) = self.ledger.recorder.select_notifications(start=position, limit=1)
+        held = cast(ev.DomainEvent, self.ledger.mapper.to_domain_event(stored))
+        if to_interchange(held) == to_interchange(event):  # its line, as export writes it
+            raise Refused(
+                f"this {type(event).__name__} is in the store already, at log position "
+                f"{position}: the file was imported before (or exported from this store); "
+                "nothing was imported"
+            )
 
     def _continues_stream(self, event: ev.DomainEvent, line: int) -> None:
         stream_id, version = event.originator_id, event.originator_version

@@ -108,6 +108,27 @@ def test_an_export_imported_into_an_empty_store_reproduces_every_statement_and_c
     assert exported(b) == exported(a)
 
 
+def test_importing_a_file_again_says_it_was_imported_before_and_writes_nothing(
+    original, new_store, tmp_path
+):
+    # What an operator does who cannot tell whether a killed import had committed.
+    path = tmp_path / "a.jsonl"
+    export_jsonl(original[0], path)
+    ledger = open_ledger(new_store())
+    try:
+        import_jsonl(ledger, path)
+        position, before = ledger.position, exported(ledger)
+        with pytest.raises(
+            ImportFailed,
+            match=r"^line 1: this ServiceRegistered is in the store already, at log position 1: "
+            r"the file was imported before \(or exported from this store\); nothing was imported$",
+        ):
+            import_jsonl(ledger, path)
+        assert (ledger.position, exported(ledger)) == (position, before)
+    finally:
+        ledger.close()
+
+
 def test_a_round_trip_through_postgresql_reproduces_the_ledger(
     original, fresh_postgres_url, tmp_path
 ):
@@ -273,7 +294,9 @@ def _out_of_order(rest):
 
 
 def _before_the_store(rest, prefix):
-    rest.insert(0, prefix[0])
+    early = copy.deepcopy(prefix[0])
+    early["originator_id"] = str(uuid.uuid4())  # not an event the store holds
+    rest.insert(0, early)
     return 1, r"recorded_at 2026-03-20T00:00:00Z is before 2026-04-04T00:05:00Z of the store's last"
 
 
@@ -296,8 +319,15 @@ def _duplicate_event(rest):
 
 
 def _duplicate_of_stored_event(rest, prefix):
-    rest.insert(0, prefix[-1])
+    other = copy.deepcopy(prefix[-1])
+    other["series"][0]["ok"][0] = not other["series"][0]["ok"][0]  # not the stored event
+    rest.insert(0, other)
     return 1, r"duplicate event: stream .* is already at version 1 \(the store\)"
+
+
+def _stored_event_again(rest, prefix):
+    rest.insert(0, prefix[-1])
+    return 1, r"this ProbesRecorded is in the store already, at log position \d+: the file was"
 
 
 def _duplicate_probe(rest):
@@ -482,6 +512,7 @@ BAD_INPUTS = [
     _new_stream_not_at_1,
     _duplicate_event,
     _duplicate_of_stored_event,
+    _stored_event_again,
     _duplicate_probe,
     _probe_in_store,
     _unknown_target,
