@@ -1,0 +1,75 @@
+"""Arguments of the wrong type or out of range are refused where they come in, naming
+them (found by tests/reliability/fuzz), and nothing is written."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from sla_ledger import InvalidArgument, InvalidEvidence, SlaLedger
+from sla_ledger.testing import memory_ledger
+from tests.reliability.fuzz.world import build
+
+FAR_WEST = timezone(-timedelta(hours=14))
+
+
+@pytest.fixture
+def ledger() -> SlaLedger:
+    ledger, clock = memory_ledger(datetime(2026, 3, 20, tzinfo=UTC))
+    build(ledger, clock)
+    return ledger
+
+
+@pytest.mark.parametrize(
+    ("call", "shown"),
+    [
+        (lambda l: l.record_probes(None), "probes must be an iterable, got None"),
+        (lambda l: l.statement_for(["c1"], "core", "2026-04"), "contract_id must be a str"),
+        (lambda l: l.declare_incident(3.5, datetime.now(UTC)), "services must be a list"),
+        (lambda l: l.notice_termination(["c1"]), "contract_id must be a str, got ['c1']"),
+        (lambda l: l.resolve_incident("not-a-uuid", datetime.now(UTC)), "incident_id must be"),
+        (lambda l: l.credits(after=1.5), "after must be an int, got 1.5"),
+        (lambda l: l.credits(limit=0), "limit 0 must be at least 1"),
+        (lambda l: l.verify(True), "saved must be a LogDigest or a str or None, got True"),
+        (lambda l: l.prove(), "give a position or an event"),
+        (lambda l: l.cancel_maintenance(None), "announcement_id must be a UUID, got None"),
+    ],
+)
+def test_an_argument_of_the_wrong_type_is_refused_naming_it(ledger, call, shown) -> None:
+    before = ledger.digest()
+    with pytest.raises(InvalidArgument, match="^[a-z_]+\\(\\): ") as refused:
+        call(ledger)
+    assert shown in str(refused.value)
+    assert ledger.digest() == before
+
+
+def test_a_huge_value_is_shown_cut_short() -> None:
+    ledger, _ = memory_ledger()
+    with pytest.raises(InvalidArgument) as refused:
+        ledger.declare_incident(["web"], "x" * 100_000)
+    assert len(str(refused.value)) < 200
+
+
+def test_credits_after_any_position_are_none(ledger) -> None:
+    assert ledger.credits(after=2**63) == []
+
+
+@pytest.mark.parametrize(
+    "instant",
+    [
+        datetime.max.replace(tzinfo=FAR_WEST),
+        datetime.min.replace(tzinfo=UTC),
+        datetime(1969, 12, 31, tzinfo=UTC),
+        datetime(9998, 6, 1, tzinfo=UTC),
+    ],
+)
+def test_an_instant_beyond_the_years_evidence_may_name_is_refused(ledger, instant) -> None:
+    before = ledger.digest()
+    incident = ledger.catch_up().incidents
+    open_id = next(i for i, x in incident.items() if x.end is None)
+    with pytest.raises(InvalidEvidence, match="out of range"):
+        ledger.resolve_incident(open_id, instant)
+    with pytest.raises(InvalidEvidence, match="out of range"):
+        ledger.declare_incident(["web"], instant)
+    assert ledger.digest() == before
