@@ -7,7 +7,7 @@ from typing import Any
 
 from sla_ledger.domain.evidence import Probe, probe_id
 from sla_ledger.domain.terms import Service
-from sla_ledger.domain.time import EPOCH, ONE_US, from_us
+from sla_ledger.domain.time import EARLIEST_US, EPOCH, ONE_US, from_us
 from sla_ledger.exceptions import InvalidEvidence, ProbeConflict, UnknownReference
 
 FUTURE_SKEW = 300_000_000
@@ -51,6 +51,11 @@ def group_probes(
             raise InvalidEvidence(
                 f"probe #{index}: time {at!r} must be a timezone-aware datetime"
             ) from None
+        if key[0] < EARLIEST_US:
+            raise InvalidEvidence(
+                f"probe #{index}: time {at.isoformat()} is before "
+                f"{from_us(EARLIEST_US).isoformat()}: a probe is from 1970 or later"
+            )
         if key[0] > not_after:
             raise InvalidEvidence(
                 f"probe #{index}: time {at.isoformat()} is after the ledger clock's "
