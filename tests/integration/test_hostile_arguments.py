@@ -3,11 +3,14 @@ them (found by tests/reliability/fuzz), and nothing is written."""
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from sla_ledger import InvalidArgument, InvalidEvidence, SlaLedger
+from sla_ledger import ImportFailed, InvalidArgument, InvalidEvidence, SlaLedger
+from sla_ledger.adapters.jsonl import import_jsonl
+from sla_ledger.importers import import_csv
 from sla_ledger.testing import memory_ledger
 from tests.reliability.fuzz.world import build
 
@@ -73,3 +76,22 @@ def test_an_instant_beyond_the_years_evidence_may_name_is_refused(ledger, instan
     with pytest.raises(InvalidEvidence, match="out of range"):
         ledger.declare_incident(["web"], instant)
     assert ledger.digest() == before
+
+
+@pytest.mark.parametrize("line", [b"[" * 100_000, b'{"type": ' + b"[" * 5000 + b"]" * 5000 + b"}"])
+def test_an_interchange_line_nested_too_deeply_is_refused_naming_the_line(line) -> None:
+    ledger, _ = memory_ledger()
+    with pytest.raises(ImportFailed, match="line 1: malformed JSON: .* nested too deeply"):
+        import_jsonl(ledger, io.BytesIO(line + b"\n"))
+    assert ledger.digest().size == 0
+
+
+@pytest.mark.parametrize("stamp", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"])
+def test_a_csv_timestamp_beyond_the_years_evidence_may_name_is_a_rejected_row(
+    ledger, tmp_path, stamp
+) -> None:
+    path = tmp_path / "probes.csv"
+    path.write_text(f"timestamp,target,location,ok\n{stamp},web,fra,1\n")
+    report = import_csv(ledger, path)
+    assert (report.read, report.recorded, report.rejected) == (1, 0, 1)
+    assert "from 1970 to before 9998" in report.rejections[0].reason
