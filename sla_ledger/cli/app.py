@@ -67,6 +67,12 @@ class _Cli(click.Group):
         windows_expand_args: bool = True,
         **extra: Any,
     ) -> Any:
+        words = sys.argv[1:] if args is None else list(args)
+        if any("\x00" in word for word in words):  # no OS passes one; a caller of main() can
+            refused = fail("an argument contains a NUL character (\\x00): remove it", 2)
+            if standalone_mode:
+                sys.exit(refused)
+            return refused
         try:
             code = super().main(
                 args,
