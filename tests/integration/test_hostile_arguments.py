@@ -27,21 +27,33 @@ def ledger() -> SlaLedger:
 @pytest.mark.parametrize(
     ("call", "shown"),
     [
-        (lambda l: l.record_probes(None), "probes must be an iterable, got None"),
-        (lambda l: l.statement_for(["c1"], "core", "2026-04"), "contract_id must be a str"),
-        (lambda l: l.declare_incident(3.5, datetime.now(UTC)), "services must be a list"),
-        (lambda l: l.notice_termination(["c1"]), "contract_id must be a str, got ['c1']"),
-        (lambda l: l.resolve_incident("not-a-uuid", datetime.now(UTC)), "incident_id must be"),
-        (lambda l: l.credits(after=1.5), "after must be an int, got 1.5"),
-        (lambda l: l.credits(limit=0), "limit 0 must be at least 1"),
-        (lambda l: l.verify(True), "saved must be a LogDigest or a str or None, got True"),
-        (lambda l: l.prove(), "give a position or an event"),
-        (lambda l: l.cancel_maintenance(None), "announcement_id must be a UUID, got None"),
+        (lambda ledger: ledger.record_probes(None), "probes must be an iterable, got None"),
+        (
+            lambda ledger: ledger.statement_for(["c1"], "core", "2026-04"),
+            "contract_id must be a str",
+        ),
+        (lambda ledger: ledger.declare_incident(3.5, datetime.now(UTC)), "services must be a list"),
+        (lambda ledger: ledger.notice_termination(["c1"]), "contract_id must be a str, got ['c1']"),
+        (
+            lambda ledger: ledger.resolve_incident("not-a-uuid", datetime.now(UTC)),
+            "incident_id must be",
+        ),
+        (lambda ledger: ledger.credits(after=1.5), "after must be an int, got 1.5"),
+        (lambda ledger: ledger.credits(limit=0), "limit 0 must be at least 1"),
+        (
+            lambda ledger: ledger.verify(True),
+            "saved must be a LogDigest or a str or None, got True",
+        ),
+        (lambda ledger: ledger.prove(), "give a position or an event"),
+        (
+            lambda ledger: ledger.cancel_maintenance(None),
+            "announcement_id must be a UUID, got None",
+        ),
     ],
 )
 def test_an_argument_of_the_wrong_type_is_refused_naming_it(ledger, call, shown) -> None:
     before = ledger.digest()
-    with pytest.raises(InvalidArgument, match="^[a-z_]+\\(\\): ") as refused:
+    with pytest.raises(InvalidArgument, match=r"^[a-z_]+\(\): ") as refused:
         call(ledger)
     assert shown in str(refused.value)
     assert ledger.digest() == before
@@ -81,7 +93,7 @@ def test_an_instant_beyond_the_years_evidence_may_name_is_refused(ledger, instan
 @pytest.mark.parametrize("line", [b"[" * 100_000, b'{"type": ' + b"[" * 5000 + b"]" * 5000 + b"}"])
 def test_an_interchange_line_nested_too_deeply_is_refused_naming_the_line(line) -> None:
     ledger, _ = memory_ledger()
-    with pytest.raises(ImportFailed, match="line 1: malformed JSON: .* nested too deeply"):
+    with pytest.raises(ImportFailed, match=r"line 1: malformed JSON: .* nested too deeply"):
         import_jsonl(ledger, io.BytesIO(line + b"\n"))
     assert ledger.digest().size == 0
 

@@ -150,11 +150,16 @@ class Template:
     ids: Ids
     directory: Path
 
+    def copy_file(self, directory: Path) -> Path:
+        """A copy of the world's SQLite file in ``directory``; the caller removes it."""
+        target = directory / f"world-{next(_numbers)}.db"
+        shutil.copy(self.path, target)
+        return target
+
     @contextmanager
     def copy(self) -> Iterator[tuple[SlaLedger, ManualClock]]:
         """A fresh copy of the world in an SQLite file of its own, removed afterwards."""
-        target = self.directory / f"world-{next(_numbers)}.db"
-        shutil.copy(self.path, target)
+        target = self.copy_file(self.directory)
         clock = ManualClock(NOW)
         ledger = open_ledger(f"sqlite:///{target}", clock=clock)
         try:
