@@ -138,7 +138,7 @@ def _files(directory: Path) -> dict[str, Path]:
     return {name: directory / f"f.{name}" for name in files} | {"dir": directory}
 
 
-@settings(max_examples=sized(60, 2000))
+@settings(max_examples=sized(40, 2000))
 @given(data=st.data())
 def test_a_random_command_line_exits_cleanly_and_changes_nothing_when_it_fails(
     world: Template, data, tmp_path_factory

@@ -144,7 +144,6 @@ def _check_recorded(ledger, report, items) -> None:
         and not evidence.contains(row.target, row.location, row.at_us, row.ok)
     ]
     assert len(missing) <= report.rejected, missing[:3]
-    assert ledger.verify().ok
 
 
 def query_range(rnd: Random) -> dict:
@@ -197,7 +196,6 @@ def test_a_mutated_prometheus_response_and_mapping_are_imported_or_refused(
             assert outcome.value.read == (
                 outcome.value.recorded + outcome.value.duplicates + outcome.value.rejected
             )
-            assert ledger.verify().ok
 
 
 @settings(max_examples=sized(20, 500))

@@ -50,7 +50,7 @@ REQUIRED = {
 }
 
 
-@settings(max_examples=sized(40, 800))
+@settings(max_examples=sized(25, 500))
 @given(data=st.data(), name=st.sampled_from(sorted(QUERIES)))
 def test_a_query_answers_or_refuses_and_never_writes(world: Template, data, name) -> None:
     counter.count()

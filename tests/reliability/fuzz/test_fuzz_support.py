@@ -16,7 +16,7 @@ from tests.reliability.profile import sized
 SEVERITIES = st.sampled_from(["sev1", "sev2", "sev3", "SEV1"])
 
 
-@settings(max_examples=sized(40, 800))
+@settings(max_examples=sized(25, 500))
 @given(data=st.data())
 def test_a_case_is_opened_and_moved_on_as_given_or_refused(world: Template, data) -> None:
     counter.count()
@@ -52,7 +52,7 @@ def test_a_case_is_opened_and_moved_on_as_given_or_refused(world: Template, data
             assert ledger.catch_up().support.cases[case].version > 1
 
 
-@settings(max_examples=sized(40, 800))
+@settings(max_examples=sized(25, 500))
 @given(data=st.data())
 def test_an_exclusion_is_recorded_and_withdrawn_as_given_or_refused(world: Template, data) -> None:
     counter.count()

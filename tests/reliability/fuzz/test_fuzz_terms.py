@@ -78,7 +78,7 @@ def service_fields(draw) -> dict[str, Any]:
     return fields
 
 
-@settings(max_examples=sized(40, 800))
+@settings(max_examples=sized(25, 500))
 @given(fields=service_fields())
 def test_a_service_is_registered_as_given_or_refused(world: Template, fields) -> None:
     service = built(Service, fields)
@@ -142,7 +142,7 @@ def contract_fields(draw) -> dict[str, Any]:
     return fields
 
 
-@settings(max_examples=sized(40, 800))
+@settings(max_examples=sized(25, 500))
 @given(fields=contract_fields(), how=st.sampled_from(["sign", "amend"]))
 def test_a_contract_is_signed_or_amended_as_given_or_refused(world: Template, fields, how) -> None:
     contract = built(Contract, fields)
@@ -178,7 +178,7 @@ def test_terms_built_from_anything_are_refused_with_invalid_terms(parts, fields)
         assert not isinstance(fields, dict)
 
 
-@settings(max_examples=sized(40, 800))
+@settings(max_examples=sized(25, 500))
 @given(
     contract_id=either(st.sampled_from(["c1", "c2"])),
     ends_at=either(st.one_of(st.none(), aware_instants())),

@@ -157,13 +157,17 @@ class Template:
         return target
 
     @contextmanager
-    def copy(self) -> Iterator[tuple[SlaLedger, ManualClock]]:
-        """A fresh copy of the world in an SQLite file of its own, removed afterwards."""
+    def copy(self, verify: bool = True) -> Iterator[tuple[SlaLedger, ManualClock]]:
+        """A fresh copy of the world in an SQLite file of its own, removed afterwards;
+        unless ``verify`` is false, it must still verify by replay then."""
         target = self.copy_file(self.directory)
         clock = ManualClock(NOW)
         ledger = open_ledger(f"sqlite:///{target}", clock=clock)
         try:
             yield ledger, clock
+            if verify:
+                report = ledger.verify()
+                assert report.ok, report.findings[:3]
         finally:
             ledger.close()
             for leftover in self.directory.glob(f"{target.name}*"):
