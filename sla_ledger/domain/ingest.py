@@ -32,7 +32,12 @@ def group_probes(
     groups: dict[tuple[str, str], SeriesRows] = {}
     for index, probe in enumerate(probes):
         target, location, at, ok, latency = _fields(probe, index)
-        rows = groups.get((target, location))
+        try:
+            rows = groups.get((target, location))
+        except TypeError:  # a list or a dict as the target or location
+            raise InvalidEvidence(
+                f"probe #{index}: target {target!r} and location {location!r} must be texts"
+            ) from None
         if rows is None:
             _check_target(target, location, target_service, services, index)
             rows = groups[(target, location)] = {}

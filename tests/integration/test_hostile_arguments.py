@@ -107,3 +107,10 @@ def test_a_csv_timestamp_beyond_the_years_evidence_may_name_is_a_rejected_row(
     report = import_csv(ledger, path)
     assert (report.read, report.recorded, report.rejected) == (1, 0, 1)
     assert "from 1970 to before 9998" in report.rejections[0].reason
+
+
+def test_a_probe_naming_its_target_with_a_list_is_refused_naming_it(ledger) -> None:
+    before = ledger.digest()
+    with pytest.raises(InvalidEvidence, match=r"probe #0: target \['web'\]"):
+        ledger.record_probes([(["web"], "fra", datetime(2026, 5, 1, tzinfo=UTC), True)])
+    assert ledger.digest() == before
