@@ -9,6 +9,7 @@ store verifies.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from pathlib import Path
 
@@ -150,7 +151,8 @@ def test_a_random_command_line_exits_cleanly_and_changes_nothing_when_it_fails(
     store = f"sqlite:///{path}"
     try:
         before = _digest(store)
-        result = CliRunner(env=PLAIN).invoke(main, ["--url", store, *args])
+        with contextlib.chdir(directory):  # relative paths land there
+            result = CliRunner(env=PLAIN).invoke(main, ["--url", store, *args])
         assert result.exception is None or isinstance(result.exception, SystemExit), (
             repr(result.exception),
             args,
