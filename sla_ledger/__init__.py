@@ -37,6 +37,7 @@ from sla_ledger.domain.terms_hash import canonical_json, terms_hash
 from sla_ledger.exceptions import (
     BackupRefused,
     ImportFailed,
+    InvalidArgument,
     InvalidConfig,
     InvalidEvidence,
     InvalidProof,
@@ -73,6 +74,7 @@ __all__ = [
     "ImportFailed",
     "InclusionProof",
     "Instance",
+    "InvalidArgument",
     "InvalidConfig",
     "InvalidEvidence",
     "InvalidProof",

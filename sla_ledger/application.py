@@ -25,6 +25,7 @@ from sla_ledger.adapters.log_leaves import ClockBehind, LeafStore, stamp
 from sla_ledger.adapters.probe_index import ProbeRow
 from sla_ledger.application_audit import AuditQueries
 from sla_ledger.application_support import SupportCommands
+from sla_ledger.arguments import checked
 from sla_ledger.clock import Clock, SystemClock
 from sla_ledger.domain import commands, residency
 from sla_ledger.domain import events as ev
@@ -43,6 +44,7 @@ from sla_ledger.domain.time import (
     to_us,
 )
 from sla_ledger.exceptions import (
+    InvalidArgument,
     InvalidEvidence,
     SlaLedgerError,
     StoreError,
@@ -51,6 +53,7 @@ from sla_ledger.ingestion import ProbeReceipt, probe_batch
 from sla_ledger.merkle import Frontier
 
 PAGE = 500
+PAGE_MAX = 2**31 - 1  # the most credits one call returns, whatever ``limit`` asks
 # Each lost race means another writer's commit went through, so retrying is progress;
 # a stamp is cheap to redo, a close is decided again (and at last stream by stream).
 STAMP_ATTEMPTS = 100
@@ -227,6 +230,7 @@ class SlaLedger(SupportCommands, AuditQueries, Application[UUID]):
         """The region the store is bound to; None when unbound (it then accepts any region)."""
         return self.catch_up().region
 
+    @checked
     def bind_region(self, region: str) -> None:
         """Bind the store to ``region``; :func:`~sla_ledger.open_ledger` does it on creation.
 
@@ -243,6 +247,7 @@ class SlaLedger(SupportCommands, AuditQueries, Application[UUID]):
             if residency.bind(self.catch_up(), region, self._now()) is not None:
                 raise
 
+    @checked
     def authorise_transfer(
         self, to_region: str, agreement: str, authorised_by: str, customer: str | None = None
     ) -> UUID:
@@ -279,22 +284,26 @@ class SlaLedger(SupportCommands, AuditQueries, Application[UUID]):
 
     # -- terms -------------------------------------------------------------------------------
 
+    @checked
     def register_service(self, service: Service) -> None:
         """Record a service with its probe locations and topology."""
         event = commands.register_service(self.catch_up(), service, self._now())
         if event is not None:
             self._save(event)
 
+    @checked
     def sign_contract(self, contract: Contract) -> None:
         """Record a new contract; every line's service must be registered."""
         self._save(commands.sign_contract(self.catch_up(), contract, self._now()))
 
+    @checked
     def amend_contract(self, contract: Contract) -> str:
         """Record new terms for a contract; they apply from the next month (R13). Returns it."""
         event = commands.amend_contract(self.catch_up(), contract, self._now())
         self._save(event)
         return event.effective_month
 
+    @checked
     def notice_termination(self, contract_id: str, ends_at: datetime | None = None) -> datetime:
         """Give notice; the contract ends no sooner than the notice period allows (R13)."""
         event = commands.notice_termination(self.catch_up(), contract_id, ends_at, self._now())
@@ -303,6 +312,7 @@ class SlaLedger(SupportCommands, AuditQueries, Application[UUID]):
 
     # -- evidence ----------------------------------------------------------------------------
 
+    @checked
     def record_probes(self, probes: Iterable[Probe]) -> ProbeReceipt:
         """Record a batch of probe results, all or nothing; a probe sent again is recorded once."""
         state = self.catch_up()
@@ -326,12 +336,14 @@ class SlaLedger(SupportCommands, AuditQueries, Application[UUID]):
             return ProbeReceipt(len(rows), duplicates, event.originator_id)
         raise AssertionError("unreachable")
 
+    @checked
     def invalidate_probes(self, probes: Sequence[Probe | str], reason: str) -> UUID:
         """Treat recorded probes as never recorded (R6); the correction is itself an event."""
         return self._save_id(
             commands.invalidate_probes(self.catch_up(), probes, reason, self._now())
         )
 
+    @checked
     def declare_incident(
         self,
         services: Sequence[str],
@@ -345,9 +357,11 @@ class SlaLedger(SupportCommands, AuditQueries, Application[UUID]):
         )
         return self._save_id(event)
 
+    @checked
     def resolve_incident(self, incident_id: UUID, end: datetime) -> None:
         self._save(commands.resolve_incident(self.catch_up(), incident_id, end, self._now()))
 
+    @checked
     def announce_maintenance(
         self, services: Sequence[str], start: datetime, end: datetime, reason: str = ""
     ) -> UUID:
@@ -357,11 +371,13 @@ class SlaLedger(SupportCommands, AuditQueries, Application[UUID]):
         )
         return self._save_id(event)
 
+    @checked
     def reschedule_maintenance(self, announcement_id: UUID, start: datetime, end: datetime) -> None:
         """Move an announced window; the move is judged at its own recording time (R8)."""
         state = self.catch_up()
         self._save(commands.reschedule_maintenance(state, announcement_id, start, end, self._now()))
 
+    @checked
     def cancel_maintenance(self, announcement_id: UUID, reason: str = "") -> None:
         """Cancel an announcement for good: it never qualifies again (R8)."""
         state = self.catch_up()
@@ -373,6 +389,7 @@ class SlaLedger(SupportCommands, AuditQueries, Application[UUID]):
 
     # -- figures -----------------------------------------------------------------------------
 
+    @checked
     def close_due_months(self, now: datetime | None = None) -> list[Statement]:
         """Issue every statement and credit that is due, and restate what new evidence changed.
 
@@ -386,6 +403,7 @@ class SlaLedger(SupportCommands, AuditQueries, Application[UUID]):
         """
         return self.close_due(now).statements
 
+    @checked
     def close_due(self, now: datetime | None = None) -> ClosedMonths:
         """:meth:`close_due_months`, returning the response statements it issued or
         restated as well as the availability statements."""
@@ -453,6 +471,7 @@ class SlaLedger(SupportCommands, AuditQueries, Application[UUID]):
             return False
         return True
 
+    @checked
     def statement_for(
         self, contract_id: str, line_id: str, month: str, as_known_at: datetime | None = None
     ) -> Statement | None:
@@ -461,6 +480,7 @@ class SlaLedger(SupportCommands, AuditQueries, Application[UUID]):
         history = self.catch_up().statements.get((contract_id, line_id, month))
         return history.as_known_at(_known(as_known_at)) if history else None
 
+    @checked
     def compute_statement(
         self,
         contract_id: str,
@@ -481,6 +501,7 @@ class SlaLedger(SupportCommands, AuditQueries, Application[UUID]):
         reckoner = Reckoner(state, to_us(self._now()), _known(as_known_at), _known(until, "until"))
         return reckoner.statement(contract_id, line_id, month)
 
+    @checked
     def statements(
         self, contract_id: str | None = None, month: str | None = None
     ) -> list[Statement]:
@@ -491,6 +512,7 @@ class SlaLedger(SupportCommands, AuditQueries, Application[UUID]):
             if h.versions and contract_id in (None, c) and month in (None, m)
         ]
 
+    @checked
     def credits(self, after: int = 0, limit: int = 1000) -> list[CreditEntry]:
         """Credits and adjustments recorded after log position ``after``, in order:
         availability credits (``CreditIssued``, ``CreditAdjusted``) and response credits
@@ -499,8 +521,12 @@ class SlaLedger(SupportCommands, AuditQueries, Application[UUID]):
         A billing service stores the last ``position`` it applied, in the same
         transaction as its own writes, and asks again from there.
         """
+        if limit < 1:
+            raise InvalidArgument(f"credits(): limit {limit} must be at least 1")
+        if after >= FOREVER:  # past any position; the store's integers end before it
+            return []
         page = self.recorder.select_notifications(
-            start=after + 1, limit=limit, topics=ev.ALL_CREDIT_TYPES
+            start=max(after, 0) + 1, limit=min(limit, PAGE_MAX), topics=ev.ALL_CREDIT_TYPES
         )
         entries = []
         for notification in page:

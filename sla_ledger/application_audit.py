@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, cast
 from uuid import UUID
 
+from sla_ledger.arguments import checked
 from sla_ledger.audit import explain, history, proofs
 from sla_ledger.audit import verify as verifying
 from sla_ledger.audit.proofs import ConsistencyProof, InclusionProof
@@ -36,6 +37,7 @@ class AuditQueries:
         assert digest is not None  # set by every catch-up
         return digest
 
+    @checked
     def verify(
         self,
         saved: LogDigest | str | None = None,
@@ -51,6 +53,7 @@ class AuditQueries:
         digest = proofs.parse_digest(saved) if isinstance(saved, str) else saved
         return verifying.verify(self._ledger, digest, on_progress)
 
+    @checked
     def prove(
         self,
         position: int | None = None,
@@ -62,11 +65,13 @@ class AuditQueries:
         id and version) in the log of ``size`` events (default: all)."""
         return proofs.prove_inclusion(self._ledger, position, event, size)
 
+    @checked
     def prove_consistency(self, old_size: int, size: int | None = None) -> ConsistencyProof:
         """The proof that the log of ``size`` events (default: all) extends its first
         ``old_size`` events, e.g. those of a digest saved earlier."""
         return proofs.prove_consistency(self._ledger, old_size, size)
 
+    @checked
     def explain(
         self, contract_id: str, line_id: str, month: str, as_known_at: datetime | None = None
     ) -> Explanation:
@@ -79,6 +84,7 @@ class AuditQueries:
         """
         return explain.explain(self._ledger, contract_id, line_id, month, as_known_at)
 
+    @checked
     def statement_diff(
         self,
         contract_id: str,

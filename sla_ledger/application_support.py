@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from uuid import UUID
 
+from sla_ledger.arguments import checked
 from sla_ledger.clock import Clock
 from sla_ledger.domain import commands
 from sla_ledger.domain import events as ev
@@ -28,6 +29,7 @@ class SupportCommands:
     _now: Callable[[], datetime]
     _save: Callable[..., None]
 
+    @checked
     def open_case(
         self,
         contract_id: str,
@@ -45,23 +47,28 @@ class SupportCommands:
         event = support.open_case(state, contract_id, severity, opened_at, subject, self._now())
         return self._saved(event)
 
+    @checked
     def change_severity(self, case_id: UUID, severity: str, reason: str = "") -> None:
         """Give a case another severity from now on."""
         state = self.catch_up()
         self._save(support.change_severity(state, case_id, severity, reason, self._now()))
 
+    @checked
     def respond(self, case_id: UUID, note: str = "") -> None:
         """Record a case's first response, given now: a response cannot be backdated."""
         self._save(support.respond(self.catch_up(), case_id, note, self._now()))
 
+    @checked
     def update_case(self, case_id: UUID, note: str = "") -> None:
         """Record an update of a case after its first response, given now."""
         self._save(support.update_case(self.catch_up(), case_id, note, self._now()))
 
+    @checked
     def resolve_case(self, case_id: UUID, note: str = "") -> None:
         """Record a case resolved now."""
         self._save(support.resolve_case(self.catch_up(), case_id, note, self._now()))
 
+    @checked
     def exclude(
         self,
         category: str,
@@ -89,12 +96,14 @@ class SupportCommands:
         )  # fmt: skip
         return self._saved(event)
 
+    @checked
     def withdraw_exclusion(self, exclusion_id: UUID, reason: str, decided_by: str) -> None:
         """Withdraw an exclusion from now on; statements it changed are restated."""
         state = self.catch_up()
         event = support.withdraw_exclusion(state, exclusion_id, reason, decided_by, self._now())
         self._save(event)
 
+    @checked
     def response_statement_for(
         self, contract_id: str, month: str, as_known_at: datetime | None = None
     ) -> ResponseStatement | None:
@@ -104,6 +113,7 @@ class SupportCommands:
         history = self.catch_up().support.responses.get((contract_id, month))
         return history.as_known_at(_known(as_known_at)) if history else None
 
+    @checked
     def shown_response_statement(
         self, contract_id: str, month: str, as_known_at: datetime | None = None
     ) -> tuple[str, ResponseStatement] | None:
@@ -117,6 +127,7 @@ class SupportCommands:
         computed = self.compute_response_statement(contract_id, month, known_at, until=known_at)
         return None if computed is None else ("provisional", computed)
 
+    @checked
     def compute_response_statement(
         self,
         contract_id: str,
@@ -142,6 +153,7 @@ class SupportCommands:
         view = ResponseView(now, known_at, availability)
         return response_statement(state, contract_id, month, view)
 
+    @checked
     def response_statements(
         self, contract_id: str | None = None, month: str | None = None
     ) -> list[ResponseStatement]:
@@ -152,6 +164,7 @@ class SupportCommands:
             if h.versions and contract_id in (None, c) and month in (None, m)
         ]
 
+    @checked
     def cases(self, contract_id: str | None = None) -> list[CaseSummary]:
         """Every support case (or one contract's), in the order they were opened."""
         found = self.catch_up().support.cases.values()

@@ -4,6 +4,8 @@ Every error is an ``SlaLedgerError``; each leaf also subclasses the built-in
 exception a caller would expect, so ``except ValueError`` keeps working::
 
     SlaLedgerError
+    ├── InvalidArgument (TypeError,        an argument of the Python API of the wrong type,
+    │   ValueError)                        or out of range
     ├── InvalidEvidence (ValueError)       probes, incidents, maintenance, corrections
     ├── InvalidTerms (ValueError)          services, contracts, credit schedules
     ├── UnknownReference (LookupError)     a service, target, location, contract ...
@@ -27,6 +29,11 @@ if TYPE_CHECKING:
 
 class SlaLedgerError(Exception):
     """Base class of every error raised by sla-ledger."""
+
+
+class InvalidArgument(SlaLedgerError, TypeError, ValueError):
+    """An argument of a ``SlaLedger`` method is of the wrong type (a list for an id ...),
+    or out of the range it may take."""
 
 
 class InvalidEvidence(SlaLedgerError, ValueError):

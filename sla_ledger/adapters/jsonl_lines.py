@@ -76,6 +76,8 @@ def from_interchange(raw: str | bytes) -> ev.DomainEvent:
         obj = json.loads(raw)
     except ValueError as error:
         raise Refused(f"malformed JSON: {error}") from None
+    except RecursionError:
+        raise Refused("malformed JSON: arrays or objects nested too deeply") from None
     if not isinstance(obj, dict):
         raise Refused(f"expected a JSON object, got {type(obj).__name__}")
     name = obj.pop("type", None)

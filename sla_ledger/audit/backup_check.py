@@ -133,7 +133,7 @@ def line_head(raw: bytes) -> tuple[str, datetime] | None:
             obj = json.loads(raw)
             kind, recorded = obj["type"], obj["recorded_at"]
         return str(kind), datetime.fromisoformat(recorded)
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):
         return None
 
 

@@ -128,7 +128,7 @@ def read_manifest(directory: Path) -> Manifest:
             f"{directory} is not a backup: it has no {MANIFEST_FILE} "
             "(a backup appears whole, with its manifest, or not at all)"
         ) from None
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, RecursionError) as error:  # too deeply nested
         raise BackupRefused(f"cannot read {path}: {error}") from None
     version = raw.get("format_version") if isinstance(raw, dict) else None
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:

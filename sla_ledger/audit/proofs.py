@@ -16,7 +16,7 @@ from sla_ledger.adapters.jsonl import interchange_line
 from sla_ledger.adapters.log_leaves import LeafStore, recorded_leaves
 from sla_ledger.domain import events as ev
 from sla_ledger.domain.statement import LogDigest
-from sla_ledger.exceptions import InvalidProof, StoreError, UnknownReference
+from sla_ledger.exceptions import InvalidArgument, InvalidProof, StoreError, UnknownReference
 from sla_ledger.merkle import (
     Digest,
     ProofError,
@@ -79,7 +79,7 @@ def prove_inclusion(
         if position is None:
             raise UnknownReference(f"no event {event[0]} version {event[1]} in the ledger")
     if position is None:
-        raise ValueError("give a position or an event")
+        raise InvalidArgument("prove(): give a position or an event")
     index = bisect_left(positions, position)
     if index == len(positions) or positions[index] != position:
         raise UnknownReference(

@@ -8,6 +8,7 @@ for anything else (the store could not be opened or written).
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -25,6 +26,7 @@ from sla_ledger import (
     default_url,
     open_ledger,
 )
+from sla_ledger.arguments import shown
 from sla_ledger.bootstrap import store_env
 from sla_ledger.formatting import progress_bar
 
@@ -67,6 +69,12 @@ class _Cli(click.Group):
         windows_expand_args: bool = True,
         **extra: Any,
     ) -> Any:
+        words = sys.argv[1:] if args is None else list(args)
+        if any("\x00" in word for word in words):  # no OS passes one; a caller of main() can
+            refused = fail("an argument contains a NUL character (\\x00): remove it", 2)
+            if standalone_mode:
+                sys.exit(refused)
+            return refused
         try:
             code = super().main(
                 args,
@@ -85,10 +93,19 @@ class _Cli(click.Group):
             code = fail("aborted", 1)
         except SlaLedgerError as error:
             code = fail(str(error), 1 if isinstance(error, StoreError) else 2)
+        except OSError as error:  # the file system refused a path: too long, no permission ...
+            code = fail(os_message(error), 1)
         code = code if isinstance(code, int) else 0
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+def os_message(error: OSError) -> str:
+    """``cannot use 'PATH': REASON``, the path cut to 80 characters."""
+    if error.filename is None:
+        return str(error)
+    return f"cannot use {shown(os.fsdecode(error.filename))}: {error.strerror}"
 
 
 def fail(message: str, code: int) -> int:

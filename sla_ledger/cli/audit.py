@@ -259,7 +259,7 @@ def _read_proof(path: Path) -> InclusionProof | ConsistencyProof:
         if kind == "consistency":
             return ConsistencyProof.model_validate(data)
         raise ValueError('expected an object with "kind": "inclusion" or "consistency"')
-    except (ValueError, ValidationError) as error:
+    except (ValueError, ValidationError, RecursionError) as error:  # too deeply nested
         raise click.BadParameter(
             f"{path} is not a proof from 'sla-ledger prove --json': {error}",
             param_hint="PROOF_FILE",

@@ -19,7 +19,16 @@ from sla_ledger.domain import residency
 from sla_ledger.domain.evidence import Probe, parse_probe_id
 from sla_ledger.domain.projection import ContractHistory, LedgerState, MaintenanceHistory
 from sla_ledger.domain.terms import Contract, Service
-from sla_ledger.domain.time import from_us, is_aware, month_of, next_month, to_us
+from sla_ledger.domain.time import (
+    EARLIEST_US,
+    LATEST_US,
+    from_us,
+    in_range,
+    is_aware,
+    month_of,
+    next_month,
+    to_us,
+)
 from sla_ledger.domain.values import describe
 from sla_ledger.exceptions import InvalidEvidence, InvalidTerms, UnknownReference
 
@@ -90,7 +99,7 @@ def notice_termination(
         )
     in_force = history.terms_for(month_of(to_us(now), history.signed.time_zone))
     earliest = now + in_force.notice_period
-    end = earliest if ends_at is None else max(aware(ends_at, "ends_at"), earliest)
+    end = earliest if ends_at is None else max(evidence_instant(ends_at, "ends_at"), earliest)
     return ev.ContractTerminationNoticed(
         originator_id=ev.stream_id("contract", contract_id),
         originator_version=history.version + 1,
@@ -139,7 +148,7 @@ def resolve_incident(
     incident = state.incidents.get(incident_id)
     if incident is None:
         raise UnknownReference(f"unknown incident {incident_id}")
-    if to_us(aware(end, "end")) <= incident.start:
+    if to_us(evidence_instant(end, "end")) <= incident.start:
         raise InvalidEvidence(f"incident end {end.isoformat()} must be after its start")
     return ev.IncidentResolved(
         originator_id=incident_id,
@@ -203,6 +212,17 @@ def aware(instant: object, what: str) -> datetime:
     return instant
 
 
+def evidence_instant(instant: object, what: str) -> datetime:
+    """``instant`` if it is aware and from 1970 to before 9998 (UTC), else ``InvalidEvidence``."""
+    checked = aware(instant, what)
+    if not in_range(to_us(checked)):
+        raise InvalidEvidence(
+            f"{what} {checked.isoformat()} is out of range: expected an instant from "
+            f"{from_us(EARLIEST_US).isoformat()} to before {from_us(LATEST_US).isoformat()}"
+        )
+    return checked
+
+
 def text_of(value: object, what: str = "reason") -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidEvidence(f"{what} {value!r} must be a non-empty text")
@@ -238,10 +258,10 @@ def _check_window(
     for service in services:
         if state.service_at(service) is None:
             raise UnknownReference(f"unknown service {service!r}")
-    aware(start, "start")
+    evidence_instant(start, "start")
     if end is None and allow_open:
         return
-    if end is None or to_us(aware(end, "end")) <= to_us(start):
+    if end is None or to_us(evidence_instant(end, "end")) <= to_us(start):
         raise InvalidEvidence(
             f"window [{start.isoformat()}, {end.isoformat() if end else None}) is empty: "
             "end must be after start"

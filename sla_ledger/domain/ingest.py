@@ -7,7 +7,7 @@ from typing import Any
 
 from sla_ledger.domain.evidence import Probe, probe_id
 from sla_ledger.domain.terms import Service
-from sla_ledger.domain.time import EPOCH, ONE_US, from_us
+from sla_ledger.domain.time import EARLIEST_US, EPOCH, ONE_US, from_us
 from sla_ledger.exceptions import InvalidEvidence, ProbeConflict, UnknownReference
 
 FUTURE_SKEW = 300_000_000
@@ -32,7 +32,12 @@ def group_probes(
     groups: dict[tuple[str, str], SeriesRows] = {}
     for index, probe in enumerate(probes):
         target, location, at, ok, latency = _fields(probe, index)
-        rows = groups.get((target, location))
+        try:
+            rows = groups.get((target, location))
+        except TypeError:  # a list or a dict as the target or location
+            raise InvalidEvidence(
+                f"probe #{index}: target {target!r} and location {location!r} must be texts"
+            ) from None
         if rows is None:
             _check_target(target, location, target_service, services, index)
             rows = groups[(target, location)] = {}
@@ -51,6 +56,11 @@ def group_probes(
             raise InvalidEvidence(
                 f"probe #{index}: time {at!r} must be a timezone-aware datetime"
             ) from None
+        if key[0] < EARLIEST_US:
+            raise InvalidEvidence(
+                f"probe #{index}: time {at.isoformat()} is before "
+                f"{from_us(EARLIEST_US).isoformat()}: a probe is from 1970 or later"
+            )
         if key[0] > not_after:
             raise InvalidEvidence(
                 f"probe #{index}: time {at.isoformat()} is after the ledger clock's "

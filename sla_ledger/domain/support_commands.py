@@ -16,7 +16,7 @@ from uuid import UUID, uuid4
 from pydantic import ValidationError
 
 from sla_ledger.domain import events as ev
-from sla_ledger.domain.commands import aware, contract_history, text_of
+from sla_ledger.domain.commands import contract_history, evidence_instant, text_of
 from sla_ledger.domain.projection import LedgerState
 from sla_ledger.domain.response_reckoning import case_tier
 from sla_ledger.domain.support_state import Case
@@ -38,7 +38,7 @@ def open_case(
     """A case opened at ``opened_at`` (default: now), which may be earlier than now (the
     customer raised it before it was recorded), but not later, and within the contract."""
     history = contract_history(state, contract_id)
-    opened = now if opened_at is None else aware(opened_at, "opened_at")
+    opened = now if opened_at is None else evidence_instant(opened_at, "opened_at")
     if opened > now:
         raise InvalidEvidence(
             f"opened_at {opened.isoformat()} is after the ledger clock's {now.isoformat()}: "
@@ -116,7 +116,7 @@ def record_exclusion(
     for service in services:
         if state.service_at(service) is None:
             raise UnknownReference(f"unknown service {service!r}")
-    start, end = aware(window[0], "start"), aware(window[1], "end")
+    start, end = evidence_instant(window[0], "start"), evidence_instant(window[1], "end")
     if end <= start:
         raise InvalidEvidence(
             f"window [{start.isoformat()}, {end.isoformat()}) is empty: end must be after start"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -18,7 +18,7 @@ from pydantic import (
 
 from sla_ledger.domain.money import check_amount, minor_unit
 from sla_ledger.domain.support_terms import SupportTier
-from sla_ledger.domain.time import zone
+from sla_ledger.domain.time import EARLIEST_US, LATEST_US, from_us, in_range, to_us, zone
 from sla_ledger.domain.values import Duration, Exact, Instant, ValueObject, check_name
 
 
@@ -247,6 +247,16 @@ class Contract(ValueObject):
         for name in value:
             check_category(name)
         _unique(list(value), "exclusion category")
+        return value
+
+    @field_validator("starts_at")
+    @classmethod
+    def _in_range(cls, value: datetime) -> datetime:
+        if not in_range(to_us(value)):
+            raise ValueError(
+                f"starts_at {value.isoformat()} is out of range: expected an instant from "
+                f"{from_us(EARLIEST_US).isoformat()} to before {from_us(LATEST_US).isoformat()}"
+            )
         return value
 
     @field_validator("time_zone")

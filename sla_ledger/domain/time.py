@@ -18,11 +18,19 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ONE_US = timedelta(microseconds=1)
 SECOND_US = 1_000_000
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+# Evidence and terms name instants in [1970, 9998), months lie in [1900, 9998]: far
+# enough from datetime's limits that a month's bounds, the next month and any time
+# zone's offset stay computable.
+FIRST_YEAR, LAST_YEAR = 1900, 9998
 
 
 def to_us(instant: datetime) -> int:
     """Microseconds since the epoch of an aware datetime (the caller checks awareness)."""
     return (instant - EPOCH) // ONE_US
+
+
+EARLIEST_US = 0
+LATEST_US = (datetime(LAST_YEAR, 1, 1, tzinfo=UTC) - EPOCH) // ONE_US
 
 
 def from_us(instant_us: int) -> datetime:
@@ -42,7 +50,7 @@ def zone(name: str) -> ZoneInfo:
     """The IANA time zone ``name``, or ``InvalidTerms`` naming it."""
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
         raise InvalidTerms(
             f"unknown time zone {name!r}: expected an IANA name such as 'UTC' or 'Europe/Berlin'"
         ) from None
@@ -50,10 +58,22 @@ def zone(name: str) -> ZoneInfo:
 
 def parse_month(month: str) -> tuple[int, int]:
     """``"2026-04"`` -> ``(2026, 4)``, or ``InvalidTerms`` naming the value."""
-    match = _MONTH.match(month)
+    given: object = month  # callers of the API may pass anything
+    match = _MONTH.match(given) if isinstance(given, str) else None
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise InvalidTerms(f"invalid month {month!r}: expected YYYY-MM, e.g. '2026-04'")
+    if not FIRST_YEAR <= int(match.group(1)) <= LAST_YEAR:
+        raise InvalidTerms(
+            f"month {month!r} is out of range: expected a month from "
+            f"{FIRST_YEAR}-01 to {LAST_YEAR}-12"
+        )
     return int(match.group(1)), int(match.group(2))
+
+
+def in_range(instant_us: int) -> bool:
+    """Whether an instant lies in the years evidence and terms may name: from 1970 to
+    before 9998 (UTC)."""
+    return EARLIEST_US <= instant_us < LATEST_US
 
 
 def format_month(year: int, month: int) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
 from typing import Annotated, Any, ClassVar
 
@@ -37,7 +37,7 @@ def _duration_in(value: Any) -> Any:
     if isinstance(value, str):
         try:
             return timedelta(microseconds=int(Decimal(value) * 1_000_000))
-        except InvalidOperation:
+        except (ArithmeticError, ValueError):  # not a number, NaN, infinite, too long
             raise ValueError(
                 f"expected decimal seconds such as '30' or '0.5', got {value!r}"
             ) from None
@@ -95,7 +95,10 @@ ExactFraction = Annotated[
 
 
 def _utc(instant: datetime) -> datetime:
-    return instant.astimezone(UTC)
+    try:
+        return instant.astimezone(UTC)
+    except OverflowError:  # pydantic reports ValueError, not OverflowError
+        raise ValueError(f"{instant.isoformat()} is out of range in UTC") from None
 
 
 Instant = Annotated[AwareDatetime, AfterValidator(_utc)]
