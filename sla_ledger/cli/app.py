@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import click
+from eventsourcing.persistence import PersistenceError
 
 from sla_ledger import (
     SlaLedger,
@@ -95,6 +96,9 @@ class _Cli(click.Group):
             code = fail(str(error), 1 if isinstance(error, StoreError) else 2)
         except OSError as error:  # the file system refused a path: too long, no permission ...
             code = fail(os_message(error), 1)
+        except PersistenceError as error:  # the database failed mid-command: locked, gone ...
+            kind = type(error).__name__
+            code = fail(f"the store failed: {error} ({kind}); the write it was doing is undone", 1)
         code = code if isinstance(code, int) else 0
         if standalone_mode:
             sys.exit(code)

@@ -23,3 +23,32 @@ def test_a_path_too_long_for_the_file_system_is_one_error_line(tmp_path) -> None
     assert isinstance(result.exception, SystemExit)
     assert result.output.startswith("error: cannot use 'aaaa")
     assert result.output.endswith("...: File name too long\n")
+
+
+def test_a_store_that_fails_mid_command_is_one_error_line_and_records_nothing(tmp_path) -> None:
+    import sqlite3
+    from datetime import timedelta
+
+    from sla_ledger import Service, open_ledger
+
+    path = tmp_path / "x.db"
+    ledger = open_ledger(f"sqlite:///{path}")
+    ledger.register_service(
+        Service(service_id="web", locations=("fra",), probe_interval=timedelta(seconds=30))
+    )
+    before = ledger.digest()
+    ledger.close()
+    with sqlite3.connect(path) as db:  # damage done outside the library: every write now fails
+        db.execute(
+            "CREATE TRIGGER broken BEFORE INSERT ON sla_log_leaves BEGIN SELECT * FROM gone; END"
+        )
+    probes = tmp_path / "probes.csv"
+    probes.write_text("target,location,timestamp,ok\nweb,fra,2026-11-26T10:00:00Z,1\n")
+    result = CliRunner().invoke(main, ["--url", f"sqlite:///{path}", "ingest", "csv", str(probes)])
+    assert result.exit_code == 1
+    assert isinstance(result.exception, SystemExit)
+    assert result.output.splitlines()[-1] == (
+        "error: the store failed: no such table: main.gone (OperationalError); "
+        "the write it was doing is undone"
+    )
+    assert open_ledger(f"sqlite:///{path}").digest() == before
