@@ -54,6 +54,7 @@ from sla_ledger.merkle import Frontier
 
 PAGE = 500
 PAGE_MAX = 2**31 - 1  # the most credits one call returns, whatever ``limit`` asks
+POSITION_MAX = 2**63 - 1  # the last log position the stores' 64-bit integers can hold
 # Each lost race means another writer's commit went through, so retrying is progress;
 # a stamp is cheap to redo, a close is decided again (and at last stream by stream).
 STAMP_ATTEMPTS = 100
@@ -523,7 +524,7 @@ class SlaLedger(SupportCommands, AuditQueries, Application[UUID]):
         """
         if limit < 1:
             raise InvalidArgument(f"credits(): limit {limit} must be at least 1")
-        if after >= FOREVER:  # past any position; the store's integers end before it
+        if after >= POSITION_MAX:  # past any position there can be
             return []
         page = self.recorder.select_notifications(
             start=max(after, 0) + 1, limit=min(limit, PAGE_MAX), topics=ev.ALL_CREDIT_TYPES

@@ -87,14 +87,20 @@ def _check(hint: Any) -> tuple[Check, str]:
             )
         ), words
     if origin in (Sequence, list, tuple) and args:
+        # A set, range or generator of ids serves as well: the method makes a tuple of it.
+        # Items are checked where they can be without consuming an iterator.
         item, words = _check(args[0])
         return (
-            lambda v: isinstance(v, list | tuple) and all(item(x) for x in v)
+            lambda v: _many(v) and (not isinstance(v, list | tuple) or all(item(x) for x in v))
         ), f"a list (each {words})"
     if origin is Iterable:
-        return (lambda v: isinstance(v, Iterable) and not isinstance(v, str | bytes)), "an iterable"
+        return _many, "an iterable"
     if origin is not None and callable(origin) and inspect.isclass(origin):
         return (lambda v: isinstance(v, origin)), f"a {origin.__name__}"
     if inspect.isclass(hint):
         return (lambda v: isinstance(v, hint)), f"a {hint.__name__}"
     return (lambda v: True), "anything"
+
+
+def _many(value: object) -> bool:
+    return isinstance(value, Iterable) and not isinstance(value, str | bytes)

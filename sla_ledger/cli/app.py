@@ -94,15 +94,20 @@ class _Cli(click.Group):
             code = fail("aborted", 1)
         except SlaLedgerError as error:
             code = fail(str(error), 1 if isinstance(error, StoreError) else 2)
+        except BrokenPipeError:  # the reader went away (`... | head`): nothing to tell it
+            code = 1
         except OSError as error:  # the file system refused a path: too long, no permission ...
             code = fail(os_message(error), 1)
         except PersistenceError as error:  # the database failed mid-command: locked, gone ...
             kind = type(error).__name__
-            code = fail(f"the store failed: {error} ({kind}); the write it was doing is undone", 1)
+            code = fail(f"the store failed: {error} ({kind}); {ROLLED_BACK}", 1)
         code = code if isinstance(code, int) else 0
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+ROLLED_BACK = "a transaction under way was rolled back; those committed before it stay recorded"
 
 
 def os_message(error: OSError) -> str:

@@ -7,7 +7,7 @@ command leaves the ledger exactly as it was.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -20,13 +20,11 @@ from sla_ledger.domain.evidence import Probe, parse_probe_id
 from sla_ledger.domain.projection import ContractHistory, LedgerState, MaintenanceHistory
 from sla_ledger.domain.terms import Contract, Service
 from sla_ledger.domain.time import (
-    EARLIEST_US,
-    LATEST_US,
     from_us,
-    in_range,
     is_aware,
     month_of,
     next_month,
+    out_of_range,
     to_us,
 )
 from sla_ledger.domain.values import describe
@@ -131,6 +129,7 @@ def declare_incident(
     reason: str,
     now: datetime,
 ) -> ev.DomainEvent:
+    services = service_ids(services)
     _check_window(state, services, start, end, allow_open=True)
     return _new_stream(
         ev.IncidentDeclared,
@@ -166,6 +165,7 @@ def announce_maintenance(
     reason: str,
     now: datetime,
 ) -> ev.DomainEvent:
+    services = service_ids(services)
     _check_window(state, services, start, end)
     return _new_stream(
         ev.MaintenanceAnnounced, now, services=tuple(services), start=start, end=end, reason=reason
@@ -215,11 +215,8 @@ def aware(instant: object, what: str) -> datetime:
 def evidence_instant(instant: object, what: str) -> datetime:
     """``instant`` if it is aware and from 1970 to before 9998 (UTC), else ``InvalidEvidence``."""
     checked = aware(instant, what)
-    if not in_range(to_us(checked)):
-        raise InvalidEvidence(
-            f"{what} {checked.isoformat()} is out of range: expected an instant from "
-            f"{from_us(EARLIEST_US).isoformat()} to before {from_us(LATEST_US).isoformat()}"
-        )
+    if why := out_of_range(to_us(checked)):
+        raise InvalidEvidence(f"{what} {checked.isoformat()} {why}")
     return checked
 
 
@@ -246,6 +243,14 @@ def _check_services(state: LedgerState, contract: Contract) -> None:
             raise UnknownReference(f"line {line.line_id!r} names unknown service {line.service!r}")
 
 
+def service_ids(services: Iterable[str]) -> tuple[str, ...]:
+    """The services an event names, from any collection or generator; never one string."""
+    given = services
+    if isinstance(given, str) or not (services := tuple(given)):
+        raise InvalidEvidence(f"services {given!r} must be a non-empty list of service ids")
+    return services
+
+
 def _check_window(
     state: LedgerState,
     services: Sequence[str],
@@ -253,8 +258,6 @@ def _check_window(
     end: datetime | None,
     allow_open: bool = False,
 ) -> None:
-    if isinstance(services, str) or not services:
-        raise InvalidEvidence(f"services {services!r} must be a non-empty list of service ids")
     for service in services:
         if state.service_at(service) is None:
             raise UnknownReference(f"unknown service {service!r}")

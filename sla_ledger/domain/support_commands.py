@@ -16,7 +16,7 @@ from uuid import UUID, uuid4
 from pydantic import ValidationError
 
 from sla_ledger.domain import events as ev
-from sla_ledger.domain.commands import contract_history, evidence_instant, text_of
+from sla_ledger.domain.commands import contract_history, evidence_instant, service_ids, text_of
 from sla_ledger.domain.projection import LedgerState
 from sla_ledger.domain.response_reckoning import case_tier
 from sla_ledger.domain.support_state import Case
@@ -111,8 +111,7 @@ def record_exclusion(
         check_category(category)
     except ValueError as error:
         raise InvalidEvidence(f"category: {error}") from None
-    if isinstance(services, str) or not services:
-        raise InvalidEvidence(f"services {services!r} must be a non-empty list of service ids")
+    services = service_ids(services)
     for service in services:
         if state.service_at(service) is None:
             raise UnknownReference(f"unknown service {service!r}")

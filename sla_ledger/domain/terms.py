@@ -18,7 +18,7 @@ from pydantic import (
 
 from sla_ledger.domain.money import check_amount, minor_unit
 from sla_ledger.domain.support_terms import SupportTier
-from sla_ledger.domain.time import EARLIEST_US, LATEST_US, from_us, in_range, to_us, zone
+from sla_ledger.domain.time import out_of_range, to_us, zone
 from sla_ledger.domain.values import Duration, Exact, Instant, ValueObject, check_name
 
 
@@ -252,11 +252,8 @@ class Contract(ValueObject):
     @field_validator("starts_at")
     @classmethod
     def _in_range(cls, value: datetime) -> datetime:
-        if not in_range(to_us(value)):
-            raise ValueError(
-                f"starts_at {value.isoformat()} is out of range: expected an instant from "
-                f"{from_us(EARLIEST_US).isoformat()} to before {from_us(LATEST_US).isoformat()}"
-            )
+        if why := out_of_range(to_us(value)):
+            raise ValueError(f"starts_at {value.isoformat()} {why}")
         return value
 
     @field_validator("time_zone")

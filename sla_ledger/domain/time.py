@@ -17,7 +17,7 @@ from sla_ledger.exceptions import InvalidTerms
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ONE_US = timedelta(microseconds=1)
 SECOND_US = 1_000_000
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")  # ASCII digits, nothing after
 # Evidence and terms name instants in [1970, 9998), months lie in [1900, 9998]: far
 # enough from datetime's limits that a month's bounds, the next month and any time
 # zone's offset stay computable.
@@ -59,7 +59,7 @@ def zone(name: str) -> ZoneInfo:
 def parse_month(month: str) -> tuple[int, int]:
     """``"2026-04"`` -> ``(2026, 4)``, or ``InvalidTerms`` naming the value."""
     given: object = month  # callers of the API may pass anything
-    match = _MONTH.match(given) if isinstance(given, str) else None
+    match = _MONTH.fullmatch(given) if isinstance(given, str) else None
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise InvalidTerms(f"invalid month {month!r}: expected YYYY-MM, e.g. '2026-04'")
     if not FIRST_YEAR <= int(match.group(1)) <= LAST_YEAR:
@@ -70,10 +70,15 @@ def parse_month(month: str) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
-def in_range(instant_us: int) -> bool:
-    """Whether an instant lies in the years evidence and terms may name: from 1970 to
-    before 9998 (UTC)."""
-    return EARLIEST_US <= instant_us < LATEST_US
+def out_of_range(instant_us: int) -> str | None:
+    """Why an instant lies outside the years evidence and terms may name (from 1970 to
+    before 9998, UTC), to follow the value in a message; ``None`` if it lies inside."""
+    if EARLIEST_US <= instant_us < LATEST_US:
+        return None
+    return (
+        f"is out of range: expected an instant from {from_us(EARLIEST_US).isoformat()} "
+        f"to before {from_us(LATEST_US).isoformat()}"
+    )
 
 
 def format_month(year: int, month: int) -> str:

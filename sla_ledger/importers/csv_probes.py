@@ -19,7 +19,7 @@ from typing import IO, TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from sla_ledger.domain.time import in_range, is_aware, to_us
+from sla_ledger.domain.time import is_aware, out_of_range, to_us
 from sla_ledger.domain.values import ValueObject
 from sla_ledger.exceptions import ImportFailed, InvalidConfig, SlaLedgerError
 from sla_ledger.importers.batches import BATCH, record_rows
@@ -210,9 +210,10 @@ class _RowParser:
                 f"timestamp {text!r} is not a whole number of microseconds: sla-ledger "
                 "keeps instants to the microsecond and does not round them"
             )
-        if not in_range(to_us(instant)):
-            return f"timestamp {text!r} is not an instant from 1970 to before 9998"
-        return to_us(instant)
+        at = to_us(instant)
+        if why := out_of_range(at):
+            return f"timestamp {text!r} {why}"
+        return at
 
     def _latency(self, text: str) -> int | str | None:
         if not text:

@@ -49,6 +49,6 @@ def test_a_store_that_fails_mid_command_is_one_error_line_and_records_nothing(tm
     assert isinstance(result.exception, SystemExit)
     assert result.output.splitlines()[-1] == (
         "error: the store failed: no such table: main.gone (OperationalError); "
-        "the write it was doing is undone"
+        "a transaction under way was rolled back; those committed before it stay recorded"
     )
     assert open_ledger(f"sqlite:///{path}").digest() == before

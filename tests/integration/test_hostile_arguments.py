@@ -106,7 +106,7 @@ def test_a_csv_timestamp_beyond_the_years_evidence_may_name_is_a_rejected_row(
     path.write_text(f"timestamp,target,location,ok\n{stamp},web,fra,1\n")
     report = import_csv(ledger, path)
     assert (report.read, report.recorded, report.rejected) == (1, 0, 1)
-    assert "from 1970 to before 9998" in report.rejections[0].reason
+    assert "is out of range: expected an instant from 1970-01-01" in report.rejections[0].reason
 
 
 def test_a_probe_naming_its_target_with_a_list_is_refused_naming_it(ledger) -> None:
@@ -114,3 +114,15 @@ def test_a_probe_naming_its_target_with_a_list_is_refused_naming_it(ledger) -> N
     with pytest.raises(InvalidEvidence, match=r"probe #0: target \['web'\]"):
         ledger.record_probes([(["web"], "fra", datetime(2026, 5, 1, tzinfo=UTC), True)])
     assert ledger.digest() == before
+
+
+def test_services_may_come_as_any_collection_or_generator_not_only_a_list(ledger) -> None:
+    start = datetime(2026, 3, 2, tzinfo=UTC)
+    services = (s for s in ("web", "api"))
+    incident = ledger.declare_incident(services, start, start + timedelta(1), "outage")
+    ledger.announce_maintenance(
+        {"web"}, start + timedelta(5), start + timedelta(5, 3600), "upgrade"
+    )
+    state = ledger.catch_up()
+    assert state.incidents[incident].services == ("web", "api")
+    assert [m.services for m in state.maintenance.values()][-1] == ("web",)
