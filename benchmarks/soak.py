@@ -46,6 +46,7 @@ sys.path.insert(0, str(HERE))
 
 import soak_figures as figures  # noqa: E402
 import soak_load as load  # noqa: E402
+from run import git_state  # noqa: E402  (the library commit, as run.py reports it)
 
 import sla_ledger as sl  # noqa: E402
 
@@ -266,22 +267,6 @@ def join(processes: dict[str, Any]) -> list[str]:
 
 
 # -- main --------------------------------------------------------------------------------------
-
-
-def git_state() -> str:
-    import subprocess
-
-    root = HERE.parent
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "sla_ledger"], cwd=root, capture_output=True, text=True
-        ).stdout.strip()
-    except OSError:
-        return "unknown"
-    return head + ("+dirty" if dirty else "") if head else "unknown"
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
