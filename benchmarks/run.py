@@ -967,6 +967,17 @@ def report(results: dict[str, Any]) -> None:
             print(f"\nprofile of {name} (cProfile, by own time):\n{text}")
 
 
+def machine() -> dict[str, Any]:
+    """What the figures were measured on."""
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "platform": platform.platform(),
+        "load_average_at_start": os.getloadavg(),
+    }
+
+
 def git_state() -> str:
     """The library's commit, with ``+dirty`` when sla_ledger/ has uncommitted changes."""
     root = HERE.parent
@@ -1000,13 +1011,7 @@ def main() -> None:
     if args.small:
         args.scale = 0.1
     results: dict[str, Any] = {
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "sqlite": sqlite3.sqlite_version,
-            "platform": platform.platform(),
-            "load_average_at_start": os.getloadavg(),
-        },
+        "machine": machine(),
         "library": git_state(),
         "scale": args.scale,
         "command": " ".join([Path(sys.executable).name, *sys.argv]),

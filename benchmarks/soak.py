@@ -27,9 +27,7 @@ import importlib.util
 import json
 import multiprocessing
 import os
-import platform
 import signal
-import sqlite3
 import sys
 import tempfile
 import time
@@ -46,7 +44,7 @@ sys.path.insert(0, str(HERE))
 
 import soak_figures as figures  # noqa: E402
 import soak_load as load  # noqa: E402
-from run import git_state  # noqa: E402  (the library commit, as run.py reports it)
+from run import git_state, machine  # noqa: E402  (reported as run.py reports them)
 
 import sla_ledger as sl  # noqa: E402
 
@@ -298,13 +296,7 @@ def main(argv: list[str] | None = None) -> None:
     # Ended with SIGTERM, unwind as for Ctrl-C: stores, servers and processes are cleaned up.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     results: dict[str, Any] = {
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "sqlite": sqlite3.sqlite_version,
-            "platform": platform.platform(),
-            "load_average_at_start": os.getloadavg(),
-        },
+        "machine": machine(),
         "library": git_state(),
         "version": sl.__version__ if hasattr(sl, "__version__") else None,
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
